@@ -1,0 +1,32 @@
+#pragma once
+
+#include <chrono>
+
+#include <caf/actor_system_config.hpp>
+
+namespace troupe {
+
+/// The configuration of a troupe system: CAF's `actor_system_config` with troupe's defaults.
+///
+/// Every setting can be changed from code (`set("scheduler.max-threads", 4)`), from the command
+/// line (`--scheduler.policy=sharing`) or from a config file (`--config-file=app.ini`) through
+/// CAF's own option parsing. Subclass it to add your own options, as with CAF.
+///
+/// troupe's scheduler defaults, chosen by measuring bench/ on a 2-core machine (see README):
+/// work stealing, one worker per core, `scheduler.max-throughput` = `default_max_throughput`.
+class config : public caf::actor_system_config {
+public:
+  /// Messages an actor may consume per scheduling turn. Bounding it keeps one busy actor
+  /// (a spawner, a broker) from starving the others and livelocking work stealing.
+  static constexpr size_t default_max_throughput = 100;
+
+  /// How long a coroutine's `request` waits when the caller names no timeout.
+  static constexpr std::chrono::seconds default_request_timeout{10};
+
+  config();
+
+  /// The value of `troupe.request-timeout`.
+  caf::timespan request_timeout = default_request_timeout;
+};
+
+} // namespace troupe

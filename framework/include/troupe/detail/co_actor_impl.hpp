@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+#include <utility>
+
+#include <caf/event_based_actor.hpp>
+
+#include "troupe/co_actor.hpp"
+#include "troupe/detail/live_actors.hpp"
+#include "troupe/task.hpp"
+
+namespace troupe::detail {
+
+/// The CAF actor behind a `co_actor`: it owns the coroutine, routes every message into it
+/// through one catch-all behavior, and turns the coroutine's end into the actor's exit.
+class co_actor_impl : public caf::event_based_actor, public co_actor {
+public:
+  co_actor_impl(caf::actor_config& cfg, troupe::system& sys);
+  ~co_actor_impl() override;
+
+  const char* name() const override { return "troupe.co_actor"; }
+
+  /// @private Routes an incoming message (the current mailbox element) into the coroutine.
+  void on_message(caf::type_erased_tuple& xs);
+  /// @private Routes a reply into the coroutine suspended on `slot`.
+  void on_reply(wait_slot& slot, caf::type_erased_tuple& xs);
+  /// @private Routes a system message (down, exit, error) like an ordinary one.
+  void on_system_message(caf::message msg);
+
+protected:
+  caf::behavior make_behavior() override;
+  void on_exit() override;
+
+  /// Calls the user's body; implemented by `co_body`.
+  virtual task start() = 0;
+
+private:
+  friend class troupe::co_actor;
+
+  void resume(std::coroutine_handle<> h);
+  void finish();
+  void on_deadline(uint64_t seq);
+
+  task body_;
+  live_actors::hook hook_;
+  uint64_t deadline_seq_ = 0;
+};
+
+/// A coroutine actor running `F(self, Ts...)`; it keeps `F` and the arguments alive for as
+/// long as the coroutine frame may refer to them.
+template <class F, class... Ts>
+class co_body final : public co_actor_impl {
+public:
+  static_assert(std::is_invocable_r_v<task, F&, co_actor&, Ts&...>,
+                "a coroutine actor is a function (co_actor&, args...) -> troupe::task");
+
+  template <class... Us>
+  co_body(caf::actor_config& cfg, troupe::system& sys, F fun, Us&&... xs)
+    : co_actor_impl(cfg, sys), fun_(std::move(fun)), args_(std::forward<Us>(xs)...) {}
+
+protected:
+  task start() override {
+    return std::apply([this](Ts&... xs) { return fun_(static_cast<co_actor&>(*this), xs...); },
+                      args_);
+  }
+
+private:
+  F fun_;
+  std::tuple<Ts...> args_;
+};
+
+} // namespace troupe::detail

@@ -1,0 +1,166 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+#include <caf/mailbox_element.hpp>
+
+#include "troupe/config.hpp"
+#include "troupe/detail/co_actor_impl.hpp"
+#include "troupe/detail/live_actors.hpp"
+#include "troupe/error.hpp"
+#include "troupe/registry.hpp"
+#include "troupe/task.hpp"
+
+namespace troupe {
+
+/// A running troupe: CAF's actor system (its scheduler, clock and mailboxes) plus troupe's
+/// name registry and coroutine actors.
+///
+/// Destroying the system waits until every actor has terminated; `shutdown()` first asks
+/// every actor that troupe knows of (named actors and coroutine actors) to stop.
+class system {
+public:
+  /// Starts a system with troupe's default configuration.
+  system();
+
+  /// Starts a system from `cfg`, typically after `cfg.parse(argc, argv)`. `cfg` must outlive
+  /// the system, as with `caf::actor_system`.
+  explicit system(config& cfg);
+
+  ~system();
+  system(const system&) = delete;
+  system& operator=(const system&) = delete;
+
+  // -- spawning -----------------------------------------------------------------------------
+
+  /// Spawns a coroutine actor running `fun(self, xs...)`, where `fun` returns `troupe::task`
+  /// and takes `co_actor&` first.
+  template <class F, class... Ts>
+  caf::actor spawn(F fun, Ts&&... xs) {
+    return spawn_on(nullptr, std::move(fun), std::forward<Ts>(xs)...);
+  }
+
+  /// Spawns a coroutine actor registered as `name` before it first runs, so that it and
+  /// others can reach it by name at once. Errors: `invalid_name`, `duplicate_name` (nothing
+  /// is spawned then).
+  template <class F, class... Ts>
+  caf::expected<caf::actor> spawn_named(std::string_view name, F fun, Ts&&... xs) {
+    return spawn_named_on(nullptr, name, std::move(fun), std::forward<Ts>(xs)...);
+  }
+
+  // -- names --------------------------------------------------------------------------------
+
+  /// Registers an existing actor (any CAF actor) as `name`; the name is freed when it exits.
+  /// Errors: `invalid_name`, `duplicate_name`.
+  caf::error register_name(std::string_view name, const caf::actor& who);
+
+  /// Removes `name`; false if it was not registered.
+  bool unregister_name(std::string_view name);
+
+  /// The actor registered as `name`. Error: `unknown_name`.
+  caf::expected<caf::actor> lookup(std::string_view name) const;
+
+  /// All registered names, sorted.
+  std::vector<std::string> names() const;
+
+  /// Sends `xs...` anonymously to the actor registered as `name`. Error: `unknown_name`.
+  template <class... Ts>
+  caf::error send(std::string_view name, Ts&&... xs) {
+    auto dest = registry_.find(name);
+    if (!dest)
+      return make_error(error_code::unknown_name, std::string{name});
+    dest->enqueue(nullptr, caf::make_message_id(), caf::make_message(std::forward<Ts>(xs)...),
+                  nullptr);
+    return caf::none;
+  }
+
+  /// The name registry itself.
+  troupe::registry& registry() noexcept { return registry_; }
+
+  // -- lifetime -----------------------------------------------------------------------------
+
+  /// Blocks until every actor has terminated (never call it from an actor).
+  void await_all_actors_done() const;
+
+  /// Sends an exit message with reason `user_shutdown` to every named actor and every running
+  /// coroutine actor, then waits for all actors to terminate.
+  void shutdown();
+
+  // -- access to the engine -----------------------------------------------------------------
+
+  /// CAF's actor system, for everything troupe does not wrap.
+  caf::actor_system& engine() noexcept { return engine_; }
+
+  /// The configuration this system runs with.
+  const config& cfg() const noexcept { return cfg_; }
+
+  /// @private Spawns on `host` (the spawning actor's worker, or null from outside).
+  template <class F, class... Ts>
+  caf::actor spawn_on(caf::execution_unit* host, F fun, Ts&&... xs) {
+    auto [handle, impl] = make<F, Ts...>(host, std::move(fun), std::forward<Ts>(xs)...);
+    impl->launch(host_or_dummy(host), false, false);
+    return handle;
+  }
+
+  /// @private Spawns a named actor on `host`.
+  template <class F, class... Ts>
+  caf::expected<caf::actor> spawn_named_on(caf::execution_unit* host, std::string_view name,
+                                           F fun, Ts&&... xs) {
+    if (auto err = registry_.reserve(name))
+      return err;
+    auto [handle, impl] = make<F, Ts...>(host, std::move(fun), std::forward<Ts>(xs)...);
+    registry_.commit(name, caf::actor_cast<caf::strong_actor_ptr>(handle));
+    impl->launch(host_or_dummy(host), false, false);
+    return handle;
+  }
+
+  /// @private The actor that turns timer events into deadline messages.
+  const caf::strong_actor_ptr& timer_relay() const noexcept { return timer_relay_; }
+
+  /// @private Coroutine actors that have not exited yet.
+  detail::live_actors& live() noexcept { return live_; }
+
+private:
+  template <class F, class... Ts>
+  auto make(caf::execution_unit* host, F fun, Ts&&... xs) {
+    using impl_type = detail::co_body<F, std::decay_t<Ts>...>;
+    caf::actor_config actor_cfg{host_or_dummy(host)};
+    auto handle = caf::make_actor<impl_type, caf::actor>(
+      engine_.next_actor_id(), engine_.node(), &engine_, actor_cfg, *this, std::move(fun),
+      std::forward<Ts>(xs)...);
+    auto* impl = static_cast<impl_type*>(caf::actor_cast<caf::abstract_actor*>(handle));
+    return std::pair{std::move(handle), impl};
+  }
+
+  caf::execution_unit* host_or_dummy(caf::execution_unit* host) noexcept;
+
+  std::unique_ptr<config> owned_cfg_;
+  config& cfg_;
+  // Declared before the engine: actors' exit hooks use them until the engine is gone.
+  troupe::registry registry_;
+  detail::live_actors live_;
+  caf::actor_system engine_;
+  caf::strong_actor_ptr timer_relay_;
+};
+
+// -- co_actor members that need the system ---------------------------------------------------
+
+template <class F, class... Ts>
+caf::actor co_actor::spawn(F fun, Ts&&... xs) {
+  return system_->spawn_on(context(), std::move(fun), std::forward<Ts>(xs)...);
+}
+
+template <class F, class... Ts>
+caf::expected<caf::actor> co_actor::spawn_named(std::string_view name, F fun, Ts&&... xs) {
+  return system_->spawn_named_on(context(), name, std::move(fun), std::forward<Ts>(xs)...);
+}
+
+} // namespace troupe

@@ -1,0 +1,280 @@
+#include "troupe/co_actor.hpp"
+
+#include <caf/actor_clock.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/detail/behavior_impl.hpp>
+#include <caf/detail/invoke_result_visitor.hpp>
+#include <caf/exit_reason.hpp>
+
+#include "detail/deadline.hpp"
+#include "troupe/detail/co_actor_impl.hpp"
+#include "troupe/error.hpp"
+#include "troupe/system.hpp"
+
+namespace troupe {
+
+namespace {
+
+detail::co_actor_impl& impl_of(co_actor& self) {
+  return static_cast<detail::co_actor_impl&>(self);
+}
+
+const detail::co_actor_impl& impl_of(const co_actor& self) {
+  return static_cast<const detail::co_actor_impl&>(self);
+}
+
+/// The CAF side of a coroutine actor (its names clash with `co_actor`'s).
+caf::event_based_actor& engine_of(co_actor& self) {
+  return impl_of(self);
+}
+
+const caf::event_based_actor& engine_of(const co_actor& self) {
+  return impl_of(self);
+}
+
+/// The one behavior of a coroutine actor: it takes every message, so CAF never skips one,
+/// and hands it to the coroutine without building a `caf::message` unless it must stash it.
+class route_all final : public caf::detail::behavior_impl {
+public:
+  explicit route_all(detail::co_actor_impl* self) : self_(self) {}
+
+  caf::match_case::result invoke(caf::detail::invoke_result_visitor&,
+                                 caf::type_erased_tuple& xs) override {
+    self_->on_message(xs);
+    return caf::match_case::match;
+  }
+
+private:
+  detail::co_actor_impl* self_;
+};
+
+/// The response handler of one request: it resumes the coroutine suspended on `slot`.
+class route_reply final : public caf::detail::behavior_impl {
+public:
+  route_reply(detail::co_actor_impl* self, detail::wait_slot* slot, caf::duration timeout)
+    : caf::detail::behavior_impl(timeout), self_(self), slot_(slot) {}
+
+  caf::match_case::result invoke(caf::detail::invoke_result_visitor& f,
+                                 caf::type_erased_tuple& xs) override {
+    self_->on_reply(*slot_, xs);
+    f(); // marks the reply as handled, so CAF does not report it as unexpected
+    return caf::match_case::match;
+  }
+
+private:
+  detail::co_actor_impl* self_;
+  detail::wait_slot* slot_;
+};
+
+} // namespace
+
+// -- co_actor ---------------------------------------------------------------------------------
+
+caf::strong_actor_ptr co_actor::ctrl() const noexcept {
+  return caf::strong_actor_ptr{engine_of(*this).ctrl()};
+}
+
+caf::execution_unit* co_actor::context() const noexcept {
+  return engine_of(*this).context();
+}
+
+void co_actor::enqueue(caf::abstract_actor* dest, caf::mailbox_element_ptr x) {
+  dest->enqueue(std::move(x), context());
+}
+
+caf::actor co_actor::handle() const noexcept {
+  return caf::actor_cast<caf::actor>(engine_of(*this).ctrl());
+}
+
+caf::actor co_actor::lookup(std::string_view name) const {
+  return caf::actor_cast<caf::actor>(system_->registry().find(name));
+}
+
+caf::expected<caf::actor> co_actor::resolve(const caf::actor& x) const {
+  if (!x)
+    return caf::make_error(caf::sec::invalid_argument, "request to a null actor handle");
+  return x;
+}
+
+caf::expected<caf::actor> co_actor::resolve(std::string_view name) const {
+  if (auto who = lookup(name))
+    return who;
+  return unknown_name(name);
+}
+
+void co_actor::monitor(const caf::actor& x) {
+  engine_of(*this).monitor(x);
+}
+
+void co_actor::demonitor(const caf::actor& x) {
+  engine_of(*this).demonitor(x);
+}
+
+void co_actor::link_to(const caf::actor& x) {
+  engine_of(*this).link_to(x);
+}
+
+void co_actor::trap_exit(bool on) {
+  auto& self = impl_of(*this);
+  if (on)
+    self.set_exit_handler([&self](caf::scheduled_actor*, caf::exit_msg& x) {
+      self.on_system_message(caf::make_message(std::move(x)));
+    });
+  else
+    self.set_exit_handler(caf::scheduled_actor::exit_handler{});
+}
+
+co_actor::timespan co_actor::default_request_timeout() const noexcept {
+  return system_->cfg().request_timeout;
+}
+
+caf::error co_actor::not_a_request() {
+  return make_error(error_code::not_a_request);
+}
+
+caf::error co_actor::unknown_name(std::string_view name) {
+  return make_error(error_code::unknown_name, std::string{name});
+}
+
+void co_actor::settle_request() {
+  current_request_.deliver(make_error(error_code::unanswered_request));
+}
+
+bool co_actor::take_stashed(detail::wait_slot& slot) {
+  auto entry = stash_.take_oldest(slot);
+  if (!entry)
+    return false;
+  current_sender_ = std::move(entry->sender);
+  current_request_ = std::move(entry->request);
+  return true;
+}
+
+void co_actor::wait(detail::wait_slot& slot) {
+  auto& self = impl_of(*this);
+  waiting_ = &slot;
+  if (!slot.timeout)
+    return;
+  auto seq = ++self.deadline_seq_;
+  auto& engine = engine_of(*this);
+  auto& clock = engine.home_system().clock();
+  clock.schedule_message(clock.now() + *slot.timeout, system_->timer_relay(),
+                         caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
+                                                   detail::deadline_note{
+                                                     caf::weak_actor_ptr{engine.ctrl()}, seq}));
+}
+
+void co_actor::send_request(const caf::actor& dest, timespan timeout, caf::message msg,
+                            detail::wait_slot& slot) {
+  auto& self = impl_of(*this);
+  auto& engine = engine_of(*this);
+  auto mid = engine.new_request_id(caf::message_priority::normal);
+  dest->enqueue(engine.ctrl(), mid, std::move(msg), engine.context());
+  caf::behavior::impl_ptr handler =
+    caf::make_counted<route_reply>(&self, &slot, caf::duration{timeout});
+  engine.add_multiplexed_response_handler(mid.response_id(), caf::behavior(std::move(handler)));
+}
+
+// -- co_actor_impl ----------------------------------------------------------------------------
+
+namespace detail {
+
+co_actor_impl::co_actor_impl(caf::actor_config& cfg, troupe::system& sys)
+  : caf::event_based_actor(cfg), co_actor(sys) {
+  sys.live().add(hook_, caf::event_based_actor::ctrl(), id());
+}
+
+co_actor_impl::~co_actor_impl() {
+  system_->live().remove(hook_);
+}
+
+caf::behavior co_actor_impl::make_behavior() {
+  set_down_handler([this](caf::scheduled_actor*, caf::down_msg& x) {
+    on_system_message(caf::make_message(std::move(x)));
+  });
+  set_error_handler([this](caf::scheduled_actor*, caf::error& x) {
+    on_system_message(caf::make_message(std::move(x)));
+  });
+  body_ = start();
+  resume(body_.handle());
+  if (body_.handle().done())
+    return {};
+  caf::behavior::impl_ptr routing = caf::make_counted<route_all>(this);
+  return caf::behavior(std::move(routing));
+}
+
+void co_actor_impl::on_message(caf::type_erased_tuple& xs) {
+  if (xs.match_elements<deadline>()) {
+    on_deadline(xs.get_as<deadline>(0).seq);
+    return;
+  }
+  auto* elem = current_mailbox_element();
+  if (waiting_ != nullptr && waiting_->take(waiting_->awaiter, xs)) {
+    if (elem->mid.is_request())
+      current_request_ = make_response_promise();
+    current_sender_ = std::move(elem->sender);
+    resume(std::exchange(waiting_, nullptr)->handle);
+    return;
+  }
+  caf::response_promise request;
+  if (elem->mid.is_request())
+    request = make_response_promise();
+  stash_.push(elem->move_content_to_message(), std::move(elem->sender), std::move(request));
+}
+
+void co_actor_impl::on_system_message(caf::message msg) {
+  if (waiting_ != nullptr && waiting_->take(waiting_->awaiter, msg.content())) {
+    current_sender_ = nullptr;
+    resume(std::exchange(waiting_, nullptr)->handle);
+    return;
+  }
+  stash_.push(std::move(msg), nullptr, {});
+}
+
+void co_actor_impl::on_reply(wait_slot& slot, caf::type_erased_tuple& xs) {
+  slot.take(slot.awaiter, xs);
+  resume(slot.handle);
+}
+
+void co_actor_impl::on_deadline(uint64_t seq) {
+  if (waiting_ == nullptr || !waiting_->timeout || seq != deadline_seq_)
+    return; // stale: the receive got its message in time
+  resume(std::exchange(waiting_, nullptr)->handle);
+}
+
+void co_actor_impl::resume(std::coroutine_handle<> h) {
+  h.resume();
+  if (body_.handle().done())
+    finish();
+}
+
+void co_actor_impl::finish() {
+  if (current_request_.pending())
+    settle_request();
+  auto escaped = body_.handle().promise().escaped;
+  if (!escaped) {
+    quit();
+    return;
+  }
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(escaped);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  quit(make_error(error_code::coroutine_exception, std::move(what)));
+}
+
+void co_actor_impl::on_exit() {
+  waiting_ = nullptr;
+  stash_.fail_and_clear(caf::make_error(caf::sec::request_receiver_down));
+  if (current_request_.pending())
+    current_request_.deliver(caf::make_error(caf::sec::request_receiver_down));
+  current_sender_ = nullptr;
+  body_.reset();
+  system_->live().remove(hook_);
+}
+
+} // namespace detail
+
+} // namespace troupe
