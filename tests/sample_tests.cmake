@@ -1,0 +1,37 @@
+# The sample programs: ctest runs the built binaries and checks what they print, with the
+# scripts tests/sample_<name>_check.sh (bash and coreutils only). Names read
+# "sample: <program>: <what is checked>", so `ctest -R sample` selects these.
+#
+# tests/expected/*.txt is the stdout of the Python originals, the `TaskScheduler` and
+# `ActorScheduler` examples of the generator tutorial in the project's seed material
+# (seeds/004, the two ```python blocks around lines 320-370 and 455-520), each saved verbatim
+# as a .py file and run unchanged with Debian's Python 3.11.2:
+#   /usr/bin/python3 task_scheduler.py  > tests/expected/task_scheduler.txt
+#   /usr/bin/python3 actor_scheduler.py > tests/expected/actor_scheduler_n10.txt
+if(NOT TARGET sample_actor_scheduler OR NOT TARGET sample_task_scheduler)
+  return()
+endif()
+
+find_program(TROUPE_BASH bash REQUIRED)
+
+# add_sample_test(<program> <case> <description>): one case of tests/sample_<program>_check.sh.
+function(add_sample_test program case description)
+  add_test(NAME "sample: ${program}: ${description}"
+           COMMAND ${TROUPE_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/sample_${program}_check.sh
+                   $<TARGET_FILE:sample_${program}> ${case} ${CMAKE_CURRENT_SOURCE_DIR}/expected)
+  # A hang is a failure.
+  set_tests_properties("sample: ${program}: ${description}" PROPERTIES TIMEOUT 60 LABELS sample)
+endfunction()
+
+add_sample_test(actor_scheduler count
+  "--n=1000 prints each number once per actor, in order, and the summary")
+add_sample_test(actor_scheduler quiet "--quiet prints only the summary")
+add_sample_test(actor_scheduler python_n10 "the default prints the Python original's lines")
+add_sample_test(actor_scheduler zero "--n=0 prints counter 0 and stops")
+add_sample_test(actor_scheduler bad_args "a bad option is an error that names it")
+add_sample_test(actor_scheduler help "--help says what the program is")
+
+add_sample_test(task_scheduler python "prints the Python original's output byte for byte")
+add_sample_test(task_scheduler counts "--hello and --hi set the tasks' lengths")
+add_sample_test(task_scheduler bad_args "a bad option is an error that names it")
+add_sample_test(task_scheduler help "--help says what the program is")
