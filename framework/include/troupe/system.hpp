@@ -87,11 +87,13 @@ public:
 
   // -- lifetime -----------------------------------------------------------------------------
 
-  /// Blocks until every actor has terminated (never call it from an actor).
+  /// Blocks until every actor has terminated (never call it from an actor, nor while a
+  /// `caf::scoped_actor` of this system is alive: it counts as a running actor).
   void await_all_actors_done() const;
 
   /// Sends an exit message with reason `user_shutdown` to every named actor and every running
-  /// coroutine actor, then waits for all actors to terminate.
+  /// coroutine actor, then waits for all actors to terminate. A `caf::scoped_actor` counts as
+  /// a running actor in CAF 0.17 (it cannot be hidden): call this after it went out of scope.
   void shutdown();
 
   // -- access to the engine -----------------------------------------------------------------
