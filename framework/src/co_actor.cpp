@@ -51,8 +51,7 @@ private:
 /// The response handler of one request: it resumes the coroutine suspended on `slot`.
 class route_reply final : public caf::detail::behavior_impl {
 public:
-  route_reply(detail::co_actor_impl* self, detail::wait_slot* slot, caf::duration timeout)
-    : caf::detail::behavior_impl(timeout), self_(self), slot_(slot) {}
+  route_reply(detail::co_actor_impl* self, detail::wait_slot* slot) : self_(self), slot_(slot) {}
 
   caf::match_case::result invoke(caf::detail::invoke_result_visitor& f,
                                  caf::type_erased_tuple& xs) override {
@@ -161,6 +160,10 @@ void co_actor::wait(detail::wait_slot& slot) {
                          caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
                                                    detail::deadline_note{
                                                      caf::weak_actor_ptr{engine.ctrl()}, seq}));
+  // The clock holds this actor only weakly, so that a killed actor is freed at once; while it
+  // waits, it holds itself (as CAF's `after` does), or an actor nobody else refers to would be
+  // destroyed as unreachable before its timeout. `resume` and `on_exit` let go.
+  self.timer_hold_ = engine.ctrl();
 }
 
 void co_actor::send_request(const caf::actor& dest, timespan timeout, caf::message msg,
@@ -169,9 +172,11 @@ void co_actor::send_request(const caf::actor& dest, timespan timeout, caf::messa
   auto& engine = engine_of(*this);
   auto mid = engine.new_request_id(caf::message_priority::normal);
   dest->enqueue(engine.ctrl(), mid, std::move(msg), engine.context());
-  caf::behavior::impl_ptr handler =
-    caf::make_counted<route_reply>(&self, &slot, caf::duration{timeout});
+  caf::behavior::impl_ptr handler = caf::make_counted<route_reply>(&self, &slot);
   engine.add_multiplexed_response_handler(mid.response_id(), caf::behavior(std::move(handler)));
+  // Not through the handler's timeout: CAF 0.17 arms that one for `response_id().response_id()`,
+  // an ID no reply carries, so the request would never time out. It wants the request's ID.
+  engine.request_response_timeout(caf::duration{timeout}, mid);
 }
 
 // -- co_actor_impl ----------------------------------------------------------------------------
@@ -242,6 +247,7 @@ void co_actor_impl::on_deadline(uint64_t seq) {
 }
 
 void co_actor_impl::resume(std::coroutine_handle<> h) {
+  timer_hold_ = nullptr; // safe: CAF holds the actor while it handles a message
   h.resume();
   if (body_.handle().done())
     finish();
@@ -271,6 +277,7 @@ void co_actor_impl::on_exit() {
   if (current_request_.pending())
     current_request_.deliver(caf::make_error(caf::sec::request_receiver_down));
   current_sender_ = nullptr;
+  timer_hold_ = nullptr;
   body_.reset();
   system_->live().remove(hook_);
 }

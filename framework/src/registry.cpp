@@ -60,6 +60,13 @@ bool valid_utf8(std::string_view x) {
   return true;
 }
 
+/// Whether `who` is bound and has not terminated. CAF notifies an actor's monitors before it runs
+/// the exit hook that unregisters its names (hooks run newest first), so a name whose actor has
+/// terminated counts as free already: whoever saw the down message then finds it gone.
+bool alive(const caf::strong_actor_ptr& who) {
+  return who && !who->get()->getf(caf::abstract_actor::is_terminated_flag);
+}
+
 } // namespace
 
 struct registry::shard {
@@ -104,8 +111,11 @@ caf::error registry::reserve(std::string_view name) {
   auto& s = shard_of(name);
   std::unique_lock guard{s.mtx};
   auto [it, added] = s.table.try_emplace(std::string{name}, nullptr);
-  if (!added)
+  if (added)
+    return caf::none;
+  if (it->second == nullptr || alive(it->second))
     return make_error(error_code::duplicate_name, std::string{name});
+  it->second = nullptr; // its actor has terminated; its exit hook will not remove the new entry
   return caf::none;
 }
 
@@ -136,8 +146,9 @@ bool registry::remove(std::string_view name) {
   auto it = s.table.find(name);
   if (it == s.table.end() || it->second == nullptr)
     return false;
+  bool was_alive = alive(it->second);
   s.table.erase(it);
-  return true;
+  return was_alive;
 }
 
 void registry::remove_if_bound_to(std::string_view name, caf::actor_id id) {
@@ -159,7 +170,7 @@ caf::strong_actor_ptr registry::find(std::string_view name) const {
   auto& s = shard_of(name);
   std::shared_lock guard{s.mtx};
   auto it = s.table.find(name);
-  return it != s.table.end() ? it->second : nullptr;
+  return it != s.table.end() && alive(it->second) ? it->second : nullptr;
 }
 
 std::vector<std::string> registry::names() const {
@@ -167,7 +178,7 @@ std::vector<std::string> registry::names() const {
   for (size_t i = 0; i < shard_count; ++i) {
     std::shared_lock guard{shards_[i].mtx};
     for (auto& [name, who] : shards_[i].table)
-      if (who)
+      if (alive(who))
         result.push_back(name);
   }
   std::sort(result.begin(), result.end());
@@ -179,7 +190,7 @@ std::vector<caf::strong_actor_ptr> registry::actors() const {
   for (size_t i = 0; i < shard_count; ++i) {
     std::shared_lock guard{shards_[i].mtx};
     for (auto& [name, who] : shards_[i].table)
-      if (who)
+      if (alive(who))
         result.push_back(who);
   }
   return result;

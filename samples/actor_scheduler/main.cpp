@@ -4,18 +4,14 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <variant>
 
 #include <caf/atom.hpp>
-#include <caf/config_value.hpp>
-#include <caf/pec.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/system_messages.hpp>
 
@@ -100,48 +96,10 @@ troupe::task counter(troupe::co_actor& self, bool quiet, caf::actor collector) {
   self.send(collector, report_atom::value, std::string{"counter"}, count);
 }
 
-bool asks_for_help(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i)
-    for (const char* flag : {"-h", "-?", "--help", "--long-help"})
-      if (std::strcmp(argv[i], flag) == 0)
-        return true;
-  return false;
-}
-
-/// The offending argument of a CAF parser error, or the whole error as text.
-std::string describe(const caf::error& err) {
-  if (err.category() != caf::atom("parser"))
-    return to_string(err);
-  auto what = to_string(static_cast<caf::pec>(err.code()));
-  const auto& ctx = err.context();
-  if (ctx.match_elements<caf::config_value::dictionary>()) {
-    const auto& dict = ctx.get_as<caf::config_value::dictionary>(0);
-    if (auto i = dict.find("argument");
-        i != dict.end() && caf::holds_alternative<std::string>(i->second))
-      return "'" + caf::get<std::string>(i->second) + "' (" + what + ")";
-  }
-  return what;
-}
-
 /// Parses the command line. Returns the exit code if the program should stop now.
 std::optional<int> parse(scheduler_config& cfg, int argc, char** argv) {
-  // CAF prints its option list to std::cout while parsing; catch it to put ours first.
-  std::ostringstream caf_help;
-  auto* old = std::cout.rdbuf(caf_help.rdbuf());
-  auto err = cfg.parse(argc, argv);
-  std::cout.rdbuf(old);
-  if (cfg.cli_helptext_printed) {
-    std::cout << (asks_for_help(argc, argv) ? description : "") << caf_help.str();
-    return 0;
-  }
-  if (err) {
-    std::cerr << program << ": invalid argument " << describe(err) << "; see --help\n";
-    return 2;
-  }
-  if (!cfg.remainder.empty()) {
-    std::cerr << program << ": unexpected argument '" << cfg.remainder.front() << "'; see --help\n";
-    return 2;
-  }
+  if (auto code = cfg.parse_command_line(argc, argv, description))
+    return code;
   if (cfg.n < 0) {
     std::cerr << program << ": --n must be >= 0, got " << cfg.n << "; see --help\n";
     return 2;

@@ -69,13 +69,17 @@ public:
   /// The sender of the message that the last receive returned (null for anonymous sends).
   const caf::strong_actor_ptr& sender() const noexcept { return current_sender_; }
 
-  /// Replies to the request that the last receive returned. Returns `not_a_request` if that
-  /// message was not a request or was already answered.
+  /// Replies to the request that the last receive returned (`reply()` sends the empty reply
+  /// that `request<>` awaits). Returns `not_a_request` if that message was not a request or
+  /// was already answered.
   template <class... Ts>
   caf::error reply(Ts&&... xs) {
     if (!current_request_.pending())
       return not_a_request();
-    current_request_.deliver(std::forward<Ts>(xs)...);
+    if constexpr (sizeof...(Ts) == 0)
+      current_request_.deliver(caf::unit);
+    else
+      current_request_.deliver(std::forward<Ts>(xs)...);
     return caf::none;
   }
 

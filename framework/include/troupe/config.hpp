@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
+#include <string_view>
 
 #include <caf/actor_system_config.hpp>
 
@@ -24,6 +26,11 @@ public:
   static constexpr std::chrono::seconds default_request_timeout{10};
 
   config();
+
+  /// Parses a program's command line (and config file) with CAF's option parsing.
+  /// On `--help` it prints `about`, then the options, and returns 0; on a bad or unexpected
+  /// argument it names it on stderr and returns 2. Returns nullopt when the program should run.
+  std::optional<int> parse_command_line(int argc, char** argv, std::string_view about);
 
   /// The value of `troupe.request-timeout`.
   caf::timespan request_timeout = default_request_timeout;

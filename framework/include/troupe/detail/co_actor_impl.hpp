@@ -45,6 +45,8 @@ private:
   task body_;
   live_actors::hook hook_;
   uint64_t deadline_seq_ = 0;
+  /// This actor itself, while a receive with timeout is pending (see `co_actor::wait`).
+  caf::strong_actor_ptr timer_hold_;
 };
 
 /// A coroutine actor running `F(self, Ts...)`; it keeps `F` and the arguments alive for as
