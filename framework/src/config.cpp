@@ -40,6 +40,21 @@ std::string describe(const caf::error& err) {
   return what;
 }
 
+/// Renders troupe's errors as "troupe::unknown_name (who)".
+std::string render_error(uint8_t code, caf::atom_value, const caf::message& ctx) {
+  std::string result{"troupe::"};
+  result += to_string(static_cast<error_code>(code));
+  if (ctx.match_elements<std::string>()) {
+    result += " (";
+    result += ctx.get_as<std::string>(0);
+    result += ')';
+  } else if (!ctx.empty()) {
+    result += ' ';
+    result += to_string(ctx);
+  }
+  return result;
+}
+
 } // namespace
 
 config::config() {
@@ -50,15 +65,7 @@ config::config() {
   set("scheduler.max-throughput", default_max_throughput);
   caf::config_option_adder{custom_options_, "troupe"}.add(
     request_timeout, "request-timeout", "default timeout of a coroutine's request");
-  add_error_category(troupe_error_category,
-                     [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-                       auto result = "troupe::" + to_string(static_cast<error_code>(code));
-                       if (ctx.match_elements<std::string>())
-                         result += " (" + ctx.get_as<std::string>(0) + ")";
-                       else if (!ctx.empty())
-                         result += " " + to_string(ctx);
-                       return result;
-                     });
+  add_error_category(troupe_error_category, render_error);
 }
 
 std::optional<int> config::parse_command_line(int argc, char** argv, std::string_view about) {
