@@ -1,0 +1,349 @@
+/// bench_caf: the benchmark cases written as plain CAF 0.17 event-based behaviours.
+///
+/// Runs one case once (`--case=NAME`, sizes as options, `--scheduler.*` options too) on a
+/// `caf::actor_system` with CAF's own defaults and prints one JSON line. bench_troupe.cpp has
+/// the same cases as troupe coroutine actors; bench/README.md describes them.
+///
+/// Every function-based actor here takes at least one argument: CAF 0.17 dereferences a null
+/// argument tuple for argument-less ones, which UBSan reports (see DESIGN.md).
+
+#include <cstdint>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "harness.hpp"
+
+namespace {
+
+using caf::actor;
+using caf::behavior;
+using caf::event_based_actor;
+using caf::stateful_actor;
+
+struct count_state {
+  int64_t count = 0;
+};
+
+// -- counter: the ActorScheduler of the Python generator example -----------------------------
+
+/// say_hello / say_hi: counts what it gets; -1 ends it and reports the count to main.
+behavior greeter(stateful_actor<count_state>* self, actor main, int tag) {
+  return {
+    [=](int n) {
+      if (n < 0) {
+        self->send(main, tag, self->state.count);
+        self->quit();
+        return;
+      }
+      ++self->state.count;
+    },
+  };
+}
+
+/// counter: n > 0 goes to say_hello, say_hi and (as n - 1) back to itself.
+behavior counter(stateful_actor<count_state>* self, actor main, actor hello, actor hi) {
+  return {
+    [=](int n) {
+      ++self->state.count;
+      if (n == 0) {
+        self->send(hello, -1);
+        self->send(hi, -1);
+        self->send(main, 0, self->state.count);
+        self->quit();
+        return;
+      }
+      self->send(hello, n);
+      self->send(hi, n);
+      self->send(self, n - 1);
+    },
+  };
+}
+
+bench::result run_counter(caf::actor_system& sys, const bench::options& opts) {
+  bench::result res;
+  res.unit = "msgs/s";
+  auto n = static_cast<int>(opts.n);
+  caf::scoped_actor main{sys};
+  auto hello = sys.spawn(greeter, actor{main}, 1);
+  auto hi = sys.spawn(greeter, actor{main}, 2);
+  auto count = sys.spawn(counter, actor{main}, hello, hi);
+  bench::stopwatch clock;
+  caf::anon_send(count, n);
+  auto got = bench::await_reports(main, 3, clock, opts, res);
+  res.seconds = clock.seconds();
+  res.units = 3.0 * n + 1;
+  if (res.timed_out)
+    return res;
+  bench::expect_equal(res, "counter", got[0], int64_t{n} + 1);
+  bench::expect_equal(res, "say_hello", got[1], n);
+  bench::expect_equal(res, "say_hi", got[2], n);
+  return res;
+}
+
+// -- pingpong ---------------------------------------------------------------------------------
+
+/// pong: answers x with x + 1 to the sender; -1 ends it.
+behavior pong(event_based_actor* self, int end_marker) {
+  return {
+    [=](int x) {
+      if (x == end_marker) {
+        self->quit();
+        return;
+      }
+      self->send(caf::actor_cast<actor>(self->current_sender()), x + 1);
+    },
+  };
+}
+
+struct ping_state {
+  int next = 0;
+  int64_t good = 0;
+};
+
+/// ping: n round trips with pong, checking every answer; reports the good ones to main.
+behavior ping(stateful_actor<ping_state>* self, actor main, actor partner, int n) {
+  self->send(partner, 0);
+  return {
+    [=](int x) {
+      auto& st = self->state;
+      if (x == st.next + 1)
+        ++st.good;
+      if (++st.next == n) {
+        self->send(partner, -1);
+        self->send(main, 0, st.good);
+        self->quit();
+        return;
+      }
+      self->send(partner, st.next);
+    },
+  };
+}
+
+bench::result run_pingpong(caf::actor_system& sys, const bench::options& opts) {
+  bench::result res;
+  res.unit = "round trips/s";
+  auto n = static_cast<int>(opts.n);
+  caf::scoped_actor main{sys};
+  bench::stopwatch clock;
+  auto partner = sys.spawn(pong, -1);
+  sys.spawn(ping, actor{main}, partner, n);
+  auto got = bench::await_reports(main, 1, clock, opts, res);
+  res.seconds = clock.seconds();
+  res.units = n;
+  if (!res.timed_out)
+    bench::expect_equal(res, "round_trips", got[0], n);
+  return res;
+}
+
+// -- spawn ------------------------------------------------------------------------------------
+
+/// A spawned actor: takes one number and passes it to the collector, then ends.
+behavior worker(event_based_actor* self, actor sink) {
+  return {
+    [=](int x) {
+      self->send(sink, x);
+      self->quit();
+    },
+  };
+}
+
+struct collector_state {
+  int received = 0;
+  int64_t sum = 0;
+};
+
+/// Counts and sums the workers' numbers; reports both to main once all n arrived.
+behavior collector(stateful_actor<collector_state>* self, actor main, int n) {
+  return {
+    [=](int x) {
+      auto& st = self->state;
+      st.sum += x;
+      if (++st.received == n) {
+        self->send(main, 0, int64_t{n});
+        self->send(main, 1, st.sum);
+        self->quit();
+      }
+    },
+  };
+}
+
+struct spawner_state {
+  int next = 0;
+};
+
+/// Spawns n workers, `batch` per turn, and sends each its number; between batches it mails
+/// itself, so that the workers it spawned get to run.
+behavior spawner(stateful_actor<spawner_state>* self, actor sink, int n, int batch) {
+  self->send(self, -1);
+  return {
+    [=](int) {
+      auto& next = self->state.next;
+      auto end = std::min(n, next + batch);
+      for (; next < end; ++next)
+        self->send(self->spawn(worker, sink), next);
+      if (next < n)
+        self->send(self, -1);
+      else
+        self->quit();
+    },
+  };
+}
+
+bench::result run_spawn(caf::actor_system& sys, const bench::options& opts) {
+  bench::result res;
+  res.unit = "actors/s";
+  auto n = static_cast<int>(opts.n);
+  caf::scoped_actor main{sys};
+  bench::stopwatch clock;
+  auto sink = sys.spawn(collector, actor{main}, n);
+  sys.spawn(spawner, sink, n, static_cast<int>(opts.batch));
+  auto got = bench::await_reports(main, 2, clock, opts, res);
+  res.seconds = clock.seconds();
+  res.units = n;
+  if (res.timed_out)
+    return res;
+  bench::expect_equal(res, "workers", got[0], n);
+  bench::expect_equal(res, "sum", got[1], int64_t{n} * (n - 1) / 2);
+  return res;
+}
+
+// -- skynet -----------------------------------------------------------------------------------
+
+struct skynet_state {
+  int received = 0;
+  int64_t sum = 0;
+};
+
+/// A node of the tree: a leaf sends its number to its parent; an inner node spawns `width`
+/// children (on its own worker) and sends the sum of their answers to its parent.
+behavior skynet(stateful_actor<skynet_state>* self, actor parent, int64_t num, int64_t size,
+                int width) {
+  if (size == 1) {
+    self->send(parent, num);
+    self->quit();
+    return {};
+  }
+  auto sub = size / width;
+  for (int i = 0; i < width; ++i)
+    self->spawn(skynet, actor{self}, num + i * sub, sub, width);
+  return {
+    [=](int64_t x) {
+      auto& st = self->state;
+      st.sum += x;
+      if (++st.received == width) {
+        self->send(parent, st.sum);
+        self->quit();
+      }
+    },
+  };
+}
+
+bench::result run_skynet(caf::actor_system& sys, const bench::options& opts) {
+  bench::result res;
+  res.unit = "actors/s";
+  auto leaves = bench::skynet_leaves(opts.width, opts.depth);
+  caf::scoped_actor main{sys};
+  bench::stopwatch clock;
+  sys.spawn(skynet, actor{main}, int64_t{0}, leaves, static_cast<int>(opts.width));
+  int64_t sum = -1;
+  main->receive([&](int64_t x) { sum = x; },
+                caf::after(std::chrono::seconds(opts.timeout)) >> [&] { res.timed_out = true; });
+  res.seconds = clock.seconds();
+  res.units = static_cast<double>(bench::skynet_actors(opts.width, opts.depth));
+  if (res.timed_out) {
+    res.error = "no result within " + std::to_string(opts.timeout) + " s";
+    return res;
+  }
+  bench::expect_equal(res, "sum", sum, bench::skynet_sum(leaves));
+  return res;
+}
+
+// -- selective receive ------------------------------------------------------------------------
+
+struct selective_state {
+  int received = 0;
+  int64_t sum = 0;
+  int64_t intact = 0;
+};
+
+/// Receives n ints while it skips n strings (CAF's `skip` leaves them in the mailbox), reports
+/// their sum; then takes the strings and reports how many arrived intact.
+behavior selective(stateful_actor<selective_state>* self, actor main, int n, std::string text) {
+  return {
+    [=](int x) {
+      auto& st = self->state;
+      st.sum += x;
+      if (++st.received < n)
+        return;
+      self->send(main, 1, st.sum);
+      st.received = 0;
+      self->become([=](const std::string& s) {
+        auto& st = self->state;
+        if (s == text)
+          ++st.intact;
+        if (++st.received == n) {
+          self->send(main, 2, st.intact);
+          self->quit();
+        }
+      });
+    },
+    [](const std::string&) { return caf::skip; },
+  };
+}
+
+bench::result run_selective(caf::actor_system& sys, const bench::options& opts) {
+  bench::result res;
+  res.unit = "receives/s";
+  auto n = static_cast<int>(opts.n);
+  const std::string text = "not an int";
+  caf::scoped_actor main{sys};
+  auto receiver = sys.spawn(selective, actor{main}, n, text);
+  bench::stopwatch clock;
+  for (int i = 0; i < n; ++i)
+    main->send(receiver, text);
+  for (int i = 0; i < n; ++i)
+    main->send(receiver, i);
+  auto sum = bench::await_reports(main, 1, clock, opts, res);
+  res.seconds = clock.seconds();
+  res.units = n;
+  if (res.timed_out)
+    return res;
+  auto intact = bench::await_reports(main, 1, clock, opts, res);
+  if (res.timed_out)
+    return res;
+  bench::expect_equal(res, "sum", sum[1], int64_t{n} * (n - 1) / 2);
+  bench::expect_equal(res, "strings", intact[2], n);
+  return res;
+}
+
+bench::result run(caf::actor_system& sys, const bench::options& opts) {
+  if (opts.case_name == "counter")
+    return run_counter(sys, opts);
+  if (opts.case_name == "pingpong")
+    return run_pingpong(sys, opts);
+  if (opts.case_name == "spawn")
+    return run_spawn(sys, opts);
+  if (opts.case_name == "skynet")
+    return run_skynet(sys, opts);
+  if (opts.case_name == "selective")
+    return run_selective(sys, opts);
+  bench::result res;
+  res.error = "unknown case '" + opts.case_name + "'";
+  return res;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  bench::config<caf::actor_system_config> cfg;
+  int code = 0;
+  if (!bench::parse(cfg, argc, argv, code))
+    return code;
+  caf::actor_system sys{cfg};
+  auto res = run(sys, cfg.opts);
+  code = bench::report("caf", cfg.opts, sys, res);
+  if (res.timed_out)
+    std::_Exit(code); // the actors may still run: do not wait for them
+  return code;
+}

@@ -1,0 +1,259 @@
+#pragma once
+
+/// What both benchmark programs share: the command-line options, the clock, the peak memory
+/// and the one JSON line that each run prints.
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <map>
+
+#include <caf/actor_system.hpp>
+#include <caf/after.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/config_option_adder.hpp>
+#include <caf/defaults.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+#include <caf/settings.hpp>
+
+namespace bench {
+
+/// The sizes of a run. Zero means "the case's default" (see `defaults_for`).
+struct options {
+  std::string case_name;
+  /// counter: n; pingpong: round trips; spawn: actors; selective: receives.
+  size_t n = 0;
+  /// skynet: levels below the root (leaves = width^depth).
+  size_t depth = 6;
+  /// skynet: children per inner actor.
+  size_t width = 10;
+  /// spawn: actors spawned per turn of the spawner before it mails itself to go on.
+  size_t batch = 1000;
+  /// How long main waits for the result before it reports a timeout (seconds).
+  size_t timeout = 600;
+};
+
+/// The case's default `n`, the sizes quoted in bench/README.md.
+inline size_t default_n(std::string_view case_name) {
+  if (case_name == "counter" || case_name == "pingpong")
+    return 1'000'000;
+  if (case_name == "spawn")
+    return 100'000;
+  if (case_name == "selective")
+    return 10'000;
+  return 0;
+}
+
+/// An actor system configuration (`Base` is CAF's or troupe's) that also knows the bench options.
+template <class Base>
+class config : public Base {
+public:
+  config() {
+    caf::config_option_adder{this->custom_options_, "global"}
+      .add(opts.case_name, "case", "counter, pingpong, spawn, skynet or selective")
+      .add(opts.n, "n", "size of the case (0: its default)")
+      .add(opts.depth, "depth", "skynet: depth of the tree (default 6)")
+      .add(opts.width, "width", "skynet: children per actor (default 10)")
+      .add(opts.batch, "batch", "spawn: actors per turn of the spawner (default 1000)")
+      .add(opts.timeout, "timeout", "seconds to wait for the result (default 600)");
+  }
+
+  options opts;
+};
+
+/// The outcome of one case: what the JSON line reports.
+struct result {
+  /// Wall-clock seconds of the measured part.
+  double seconds = 0;
+  /// Work units of the case (messages, round trips, actors, receives).
+  double units = 0;
+  /// What `units` counts, per second ("msgs/s").
+  std::string unit;
+  /// Empty if the result was checked and is right; otherwise what was wrong.
+  std::string error;
+  /// A short description of the check, e.g. "sum=499999500000".
+  std::string check;
+  /// True if main gave up waiting.
+  bool timed_out = false;
+};
+
+/// A stopwatch over `std::chrono::steady_clock`.
+class stopwatch {
+public:
+  stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+/// The process's peak resident set size in MiB: `VmHWM` of /proc/self/status, else `getrusage`.
+///
+/// `ru_maxrss` alone would mislead: Linux carries it across `execve`, so a program started by a
+/// big parent (the Python runner) reports at least the parent's size.
+inline double peak_rss_mib() {
+  if (std::FILE* status = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    long kib = -1;
+    while (std::fgets(line, sizeof line, status) != nullptr)
+      if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+        break;
+    std::fclose(status);
+    if (kib >= 0)
+      return static_cast<double>(kib) / 1024.0;
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+inline std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+/// The scheduler settings the running system really uses, as a JSON object.
+inline std::string settings_json(caf::actor_system& sys) {
+  auto policy = caf::get_or(sys.config(), "scheduler.policy", caf::defaults::scheduler::policy);
+  std::ostringstream out;
+  out << "{\"policy\": " << json_string(caf::to_string(policy))
+      << ", \"max-threads\": " << sys.scheduler().num_workers()
+      << ", \"max-throughput\": " << sys.scheduler().max_throughput() << "}";
+  return out.str();
+}
+
+/// Prints the run's JSON line on stdout and returns the process's exit code:
+/// 0 if the result was right, 1 if it was wrong, 2 if main gave up waiting.
+inline int report(std::string_view impl, const options& opts, caf::actor_system& sys,
+                  const result& res) {
+  std::ostringstream out;
+  out.precision(6);
+  auto rate = res.seconds > 0 ? res.units / res.seconds : 0.0;
+  out << "{\"impl\": " << json_string(impl) << ", \"case\": " << json_string(opts.case_name)
+      << ", \"n\": " << opts.n << ", \"depth\": " << opts.depth << ", \"width\": " << opts.width
+      << ", \"seconds\": " << res.seconds << ", \"rate\": " << std::fixed << rate
+      << std::defaultfloat << ", \"unit\": " << json_string(res.unit)
+      << ", \"units\": " << static_cast<int64_t>(res.units)
+      << ", \"peak_rss_mib\": " << peak_rss_mib() << ", \"settings\": " << settings_json(sys)
+      << ", \"ok\": " << (res.error.empty() ? "true" : "false")
+      << ", \"timed_out\": " << (res.timed_out ? "true" : "false")
+      << ", \"check\": " << json_string(res.check) << ", \"error\": " << json_string(res.error)
+      << "}";
+  std::cout << out.str() << std::endl;
+  if (res.timed_out)
+    return 2;
+  return res.error.empty() ? 0 : 1;
+}
+
+/// Sets `res.error` unless `got == want`.
+inline void expect_equal(result& res, std::string_view what, int64_t got, int64_t want) {
+  if (!res.check.empty())
+    res.check += ", ";
+  res.check += std::string{what} + "=" + std::to_string(got);
+  if (got != want && res.error.empty())
+    res.error = std::string{what} + " is " + std::to_string(got) + ", expected "
+                + std::to_string(want);
+}
+
+/// The sum of the leaves' numbers 0 .. leaves-1 in skynet.
+inline int64_t skynet_sum(int64_t leaves) {
+  return leaves * (leaves - 1) / 2;
+}
+
+/// width^depth, the number of skynet's leaves (saturated at INT64_MAX).
+inline int64_t skynet_leaves(size_t width, size_t depth) {
+  int64_t leaves = 1;
+  for (size_t i = 0; i < depth; ++i) {
+    if (leaves > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(width))
+      return std::numeric_limits<int64_t>::max();
+    leaves *= static_cast<int64_t>(width);
+  }
+  return leaves;
+}
+
+/// All actors of a skynet tree: 1 + width + ... + width^depth.
+inline int64_t skynet_actors(size_t width, size_t depth) {
+  int64_t total = 0;
+  int64_t level = 1;
+  for (size_t i = 0; i <= depth; ++i) {
+    total += level;
+    level *= static_cast<int64_t>(width);
+  }
+  return total;
+}
+
+/// Reports that actors send to main: (tag, value) pairs, keyed by tag.
+using reports = std::map<int, int64_t>;
+
+/// Waits until `self` has received `count` messages `(int tag, int64_t value)` or `timeout`
+/// has passed since `clock` started; sets `res.timed_out` in the latter case.
+inline reports await_reports(caf::scoped_actor& self, size_t count, const stopwatch& clock,
+                             const options& opts, result& res) {
+  reports got;
+  while (got.size() < count) {
+    auto left = static_cast<double>(opts.timeout) - clock.seconds();
+    if (left <= 0) {
+      res.timed_out = true;
+      res.error = "no result within " + std::to_string(opts.timeout) + " s";
+      break;
+    }
+    self->receive([&](int tag, int64_t value) { got[tag] = value; },
+                  caf::after(std::chrono::milliseconds(static_cast<int64_t>(left * 1000) + 1)) >> [] {});
+  }
+  return got;
+}
+
+/// Parses the command line into `cfg`; returns false (after printing why) if the program
+/// should stop: a parse error (exit code 64 in `code`) or `--help` (code 0).
+template <class Config>
+bool parse(Config& cfg, int argc, char** argv, int& code) {
+  if (auto err = cfg.parse(argc, argv)) {
+    std::cerr << "error: cannot parse the command line: " << caf::to_string(err) << "\n";
+    code = 64;
+    return false;
+  }
+  if (cfg.cli_helptext_printed) {
+    code = 0;
+    return false;
+  }
+  auto& opts = cfg.opts;
+  if (opts.n == 0)
+    opts.n = default_n(opts.case_name);
+  if (opts.width < 2 || opts.width > 1000 || opts.depth < 1 || opts.depth > 8) {
+    std::cerr << "error: skynet needs 2 <= --width <= 1000 and 1 <= --depth <= 8\n";
+    code = 64;
+    return false;
+  }
+  if (opts.case_name == "skynet") // its size is the tree's; n reports the leaves
+    opts.n = static_cast<size_t>(skynet_leaves(opts.width, opts.depth));
+  if (opts.n > static_cast<size_t>(std::numeric_limits<int>::max()) || opts.batch == 0) {
+    std::cerr << "error: --n (skynet: width^depth) must fit an int, --batch must be positive\n";
+    code = 64;
+    return false;
+  }
+  return true;
+}
+
+} // namespace bench

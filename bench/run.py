@@ -1,0 +1,595 @@
+#!/usr/bin/env python3
+"""Runs troupe's benchmark cases side by side with plain CAF (and Python) and writes the figures.
+
+    python3 bench/run.py [--build-dir build] [--reps 5] [--quick] [--case counter,skynet]
+    python3 bench/run.py --sweep [--reps 2]
+
+Default mode: for every case, every repetition runs each variant once, in turn (round robin,
+the starting variant rotating per repetition), so that a noisy minute hurts all variants alike.
+Variants: troupe (bench_troupe with troupe's defaults), caf-defaults (bench_caf with CAF's
+defaults), caf-best (bench_caf with the scheduler settings that bench_troupe reports it uses)
+and, for `counter`, python (bench/python/actor_scheduler.py). Writes bench/results/latest.md
+and latest.json (every raw run, the summary, the machine).
+
+--sweep runs bench_troupe and bench_caf on every case under a list of scheduler settings and
+writes bench/results/sweep.md and sweep.json: how troupe's defaults are chosen.
+
+Only the standard library is used; any python3 >= 3.9 runs it. bench/README.md explains the
+cases and how to read the ratios.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+PYTHON_BASELINE = BENCH_DIR / "python" / "actor_scheduler.py"
+
+# The cases: their sizes (full and --quick) and the figure that ranks them. "rate" is higher-is-
+# better work per second; "seconds" is lower-is-better wall-clock time.
+CASES = {
+    "counter": {"full": ["--n=1000000"], "quick": ["--n=100000"], "metric": "rate",
+                "what": "3n+1 messages among 3 actors, sent by name (troupe) / handle (CAF)"},
+    "pingpong": {"full": ["--n=1000000"], "quick": ["--n=100000"], "metric": "rate",
+                 "what": "round trips between two actors"},
+    "spawn": {"full": ["--n=100000"], "quick": ["--n=10000"], "metric": "rate",
+              "what": "actors spawned by a batch spawner, one message each, counted by a collector"},
+    "skynet": {"full": ["--depth=6"], "quick": ["--depth=5"], "metric": "seconds",
+               "what": "tree of 1,111,111 actors (width 10, depth 6) summing 0..999,999"},
+    "selective": {"full": ["--n=10000"], "quick": ["--n=2000"], "metric": "seconds",
+                  "what": "n int receives while n strings wait unmatched in the mailbox"},
+}
+
+UNBOUNDED = 2**63 - 1  # what we pass for "no bound on max-throughput" (CAF's default is SIZE_MAX)
+
+# Targets of the issue: troupe / baseline, where > 1 means troupe is better.
+TARGETS = {"python": 2.0, "caf-defaults": 1.0, "caf-best": 0.9}
+
+# Candidate scheduler settings of --sweep: (policy, max-threads, max-throughput).
+SWEEP_SETTINGS = (
+    [("stealing", t, tp) for t in (1, 2, 4) for tp in (10, 100, 1000, UNBOUNDED)]
+    + [("sharing", t, tp) for t in (1, 2) for tp in (100, UNBOUNDED)]
+)
+
+
+# -- running one program -------------------------------------------------------------------------
+
+def run_once(cmd, timeout):
+    """Runs `cmd`, returns a record with its status and its parsed JSON line."""
+    start = time.monotonic()
+    record = {"cmd": cmd, "returncode": None, "status": "ok", "result": None, "stderr": ""}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 15)
+    except subprocess.TimeoutExpired as exc:
+        record["status"] = "timeout"
+        record["stderr"] = (exc.stderr or b"")[-2000:].decode(errors="replace") \
+            if isinstance(exc.stderr, bytes) else (exc.stderr or "")[-2000:]
+        record["wall_seconds"] = time.monotonic() - start
+        return record
+    record["wall_seconds"] = time.monotonic() - start
+    record["returncode"] = proc.returncode
+    record["stderr"] = proc.stderr[-2000:]
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("{"):
+            try:
+                record["result"] = json.loads(line)
+            except json.JSONDecodeError:
+                pass
+            break
+    res = record["result"]
+    if res is not None and res.get("timed_out"):
+        record["status"] = "timeout"
+    elif res is None:
+        record["status"] = "crash" if proc.returncode != 0 else "no-output"
+    elif not res.get("ok") or proc.returncode != 0:
+        record["status"] = "wrong"
+    return record
+
+
+def settings_args(policy, threads, throughput):
+    return [f"--scheduler.policy={policy}", f"--scheduler.max-threads={threads}",
+            f"--scheduler.max-throughput={min(int(throughput), UNBOUNDED)}"]
+
+
+def settings_label(policy, threads, throughput):
+    tp = "unbounded" if int(throughput) >= UNBOUNDED else str(throughput)
+    return f"{policy}/{threads}/{tp}"
+
+
+def label_of_result(res):
+    s = (res or {}).get("settings") or {}
+    if "policy" not in s:
+        return ", ".join(f"{k} {v}" for k, v in s.items())
+    return settings_label(s["policy"], s["max-threads"], s["max-throughput"])
+
+
+# -- statistics ------------------------------------------------------------------------------------
+
+def summarize(runs, metric):
+    """Median, min, max of `metric` over the good runs, the median peak RSS and the statuses."""
+    good = [r["result"] for r in runs if r["status"] == "ok"]
+    values = [g[metric] for g in good]
+    statuses = {}
+    for r in runs:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    out = {"runs": len(runs), "ok": len(good), "statuses": statuses}
+    if values:
+        out.update(median=statistics.median(values), min=min(values), max=max(values),
+                   rss_median=statistics.median(g["peak_rss_mib"] for g in good),
+                   unit=good[0]["unit"] if metric == "rate" else "s",
+                   settings=label_of_result(good[0]))
+    elif runs and runs[0].get("result"):
+        out["settings"] = label_of_result(runs[0]["result"])
+    return out
+
+
+def ratio(troupe, base, metric):
+    """troupe vs base, > 1 when troupe is better (rates: troupe/base; seconds: base/troupe).
+
+    Returns a float, math.inf if only the baseline failed (timed out), or None if troupe has no
+    good run or there is nothing to compare with."""
+    if troupe.get("median") is None or troupe["median"] <= 0:
+        return None
+    if base.get("median") is None:
+        return math.inf if base.get("runs") and base["statuses"].get("timeout") else None
+    if metric == "rate":
+        return troupe["median"] / base["median"]
+    return base["median"] / troupe["median"]
+
+
+def verdict(r, target):
+    if r is None:
+        return "MISS"
+    return "PASS" if r >= target else "MISS"
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "n/a"
+    if math.isinf(r):
+        return "inf (baseline timed out)"
+    return f"{r:.2f}x"
+
+
+def fmt_value(v, metric):
+    if v is None:
+        return "-"
+    if metric == "seconds":
+        return f"{v:.3f}" if v >= 0.1 else f"{v * 1000:.2f} ms"
+    if v >= 1e6:
+        return f"{v / 1e6:.3f} M"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f} K"
+    return f"{v:.1f}"
+
+
+def geomean(xs):
+    xs = list(xs)
+    if not xs or any(x <= 0 for x in xs):
+        return 0.0
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+# -- the machine -----------------------------------------------------------------------------------
+
+def read_text(path):
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def caf_version(build_dir):
+    include = "/usr/include"
+    m = re.search(r"^CAF_INCLUDE_DIR:PATH=(.*)$", read_text(Path(build_dir) / "CMakeCache.txt"), re.M)
+    if m:
+        include = m.group(1)
+    m = re.search(r"^#define CAF_VERSION (\d+)", read_text(Path(include) / "caf" / "config.hpp"), re.M)
+    if not m:
+        return "unknown"
+    v = int(m.group(1))
+    return f"{v // 10000}.{v // 100 % 100}.{v % 100}"
+
+
+def command_output(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def source_commit(source):
+    """The commit the build's sources come from, and whether framework/ or bench/ differ from
+    it. A tree exported with `git archive` may name its commit in a file SOURCE_COMMIT."""
+    if (source / ".git").exists():
+        git = ["git", "-C", str(source)]
+        dirty = command_output(git + ["status", "--porcelain", "--", "framework", "bench"])
+        return command_output(git + ["rev-parse", "--short", "HEAD"]), bool(dirty)
+    marker = read_text(source / "SOURCE_COMMIT").strip()
+    return (marker or "unknown"), False
+
+
+def machine_info(build_dir):
+    cpu = re.search(r"^model name\s*:\s*(.*)$", read_text("/proc/cpuinfo"), re.M)
+    cache = read_text(Path(build_dir) / "CMakeCache.txt")
+    build_type = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", cache, re.M)
+    compiler = re.search(r"^CMAKE_CXX_COMPILER:\w+=(.*)$", cache, re.M)
+    compiler_version = command_output([compiler.group(1), "--version"]).splitlines()[:1] \
+        if compiler else []
+    source = re.search(r"^CMAKE_HOME_DIRECTORY:\w+=(.*)$", cache, re.M)
+    source = Path(source.group(1)) if source else REPO_DIR
+    commit, dirty = source_commit(source)
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu.group(1) if cpu else platform.processor(),
+        "memory_mib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20),
+        "kernel": platform.release(),
+        "loadavg_at_start": read_text("/proc/loadavg").split()[:3],
+        "caf_version": caf_version(build_dir),
+        "compiler": compiler_version[0] if compiler_version else "unknown",
+        "build_type": build_type.group(1) if build_type else "unknown",
+        "python": platform.python_version(),
+        "source_dir": str(source),
+        "git_commit": commit,
+        "git_dirty_framework_or_bench": dirty,
+    }
+
+
+def machine_md(m):
+    return (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_mib']} MiB, Linux {m['kernel']}, "
+            f"load average {' '.join(m['loadavg_at_start'])} at start, "
+            f"{' '.join(m.get('loadavg_at_end', ['?']))} at end. CAF {m['caf_version']}, "
+            f"{m['compiler']}, {m['build_type']} build, Python {m['python']}. "
+            f"troupe commit {m['git_commit']}"
+            f"{' (with uncommitted changes in framework/ or bench/)' if m['git_dirty_framework_or_bench'] else ''}. "
+            f"Date {m['date']}.")
+
+
+# -- default mode: troupe vs CAF vs Python ---------------------------------------------------------
+
+def binaries(build_dir):
+    troupe = Path(build_dir) / "bench" / "bench_troupe"
+    caf = Path(build_dir) / "bench" / "bench_caf"
+    for b in (troupe, caf):
+        if not b.exists():
+            sys.exit(f"error: {b} is missing; build first: cmake -S . -B {build_dir} && "
+                     f"make -C {build_dir} -j2 bench_troupe bench_caf")
+    return str(troupe), str(caf)
+
+
+def troupe_settings(troupe_bin, timeout):
+    """The scheduler settings bench_troupe runs with by default, from a tiny run's JSON."""
+    rec = run_once([troupe_bin, "--case=counter", "--n=10", f"--timeout={timeout}"], timeout)
+    if rec["status"] != "ok":
+        sys.exit(f"error: bench_troupe failed its probe run: {rec['status']} {rec['stderr']}")
+    s = rec["result"]["settings"]
+    return s["policy"], s["max-threads"], s["max-throughput"]
+
+
+def variants_for(case, troupe_bin, caf_bin, best_args, sizes, timeout):
+    common = [f"--case={case}", *sizes, f"--timeout={timeout}"]
+    out = [("troupe", [troupe_bin, *common]),
+           ("caf-defaults", [caf_bin, *common]),
+           ("caf-best", [caf_bin, *common, *best_args])]
+    if case == "counter":
+        out.append(("python", [sys.executable, str(PYTHON_BASELINE), *sizes]))
+    return out
+
+
+def round_robin(variants, reps, progress):
+    """Runs each (name, cmd) once per repetition, rotating the start; skips a variant's remaining
+    repetitions after it timed out. Returns {name: [records]}."""
+    runs = {name: [] for name, _ in variants}
+    timed_out = set()
+    for rep in range(reps):
+        shift = rep % len(variants)
+        for name, cmd in variants[shift:] + variants[:shift]:
+            if name in timed_out:
+                continue
+            rec = progress(name, rep, cmd)
+            rec["rep"] = rep
+            runs[name].append(rec)
+            if rec["status"] == "timeout":
+                timed_out.add(name)
+    return runs
+
+
+def compare(args):
+    troupe_bin, caf_bin = binaries(args.build_dir)
+    reps = args.reps or (3 if args.quick else 5)
+    policy, threads, throughput = troupe_settings(troupe_bin, args.timeout)
+    best_args = settings_args(policy, threads, throughput)
+    cases = selected_cases(args)
+    report = {"mode": "quick" if args.quick else "full", "reps": reps, "timeout": args.timeout,
+              "command": " ".join(["python3", "bench/run.py", *sys.argv[1:]]),
+              "machine": machine_info(args.build_dir),
+              "troupe_settings": settings_label(policy, threads, throughput),
+              "targets": TARGETS, "cases": {}}
+
+    def progress(name, rep, cmd):
+        rec = run_once(cmd, args.timeout)
+        res = rec["result"] or {}
+        print(f"  rep {rep + 1}/{reps} {name:13} {rec['status']:8} "
+              f"{res.get('seconds', float('nan')):9.4f} s  {res.get('rate', 0):14.1f} "
+              f"{res.get('unit', '')}  {res.get('peak_rss_mib', 0):7.1f} MiB", file=sys.stderr)
+        return rec
+
+    for case in cases:
+        spec = CASES[case]
+        sizes = spec["quick" if args.quick else "full"]
+        print(f"{case}:", file=sys.stderr)
+        variants = variants_for(case, troupe_bin, caf_bin, best_args, sizes, args.timeout)
+        runs = round_robin(variants, reps, progress)
+        summary = {name: summarize(rs, spec["metric"]) for name, rs in runs.items()}
+        ratios = {}
+        for base in ("caf-defaults", "caf-best", "python"):
+            if base in summary:
+                r = ratio(summary["troupe"], summary[base], spec["metric"])
+                ratios[base] = {"ratio": None if r is None else (r if math.isfinite(r) else "inf"),
+                                "target": TARGETS[base], "verdict": verdict(r, TARGETS[base])}
+        report["cases"][case] = {"metric": spec["metric"], "sizes": sizes, "what": spec["what"],
+                                 "summary": summary, "ratios": ratios, "runs": runs}
+    out = args.out or ("quick" if args.quick else "latest")
+    write_outputs(out, report, compare_md)
+
+
+def compare_md(report):
+    lines = [f"# troupe benchmarks ({report['mode']} run)", "",
+             f"Command: `{report['command']}`. {report['reps']} repetitions per variant, "
+             f"run round robin; per-run timeout {report['timeout']} s. Figures are medians "
+             "(min and max beside them): this machine is noisy.", "",
+             machine_md(report["machine"]), "",
+             f"troupe's scheduler settings (policy/max-threads/max-throughput): "
+             f"{report['troupe_settings']}; caf-best runs CAF with the same settings, "
+             "caf-defaults with CAF's own (stealing, max(cores, 4) threads, unbounded throughput).",
+             "",
+             "**Ratios are troupe / baseline oriented so that > 1 always means troupe is better**: "
+             "for rates (higher is better) troupe's median divided by the baseline's, for seconds "
+             "(lower is better) the baseline's median divided by troupe's.", "",
+             f"Targets: troupe >= {TARGETS['python']}x python (counter), >= "
+             f"{TARGETS['caf-defaults']}x caf-defaults (every case), >= {TARGETS['caf-best']}x "
+             "caf-best (coroutine actors vs plain CAF behaviours under the same settings).", "",
+             "## Summary", "",
+             "| case | metric | troupe | caf-defaults | caf-best | python | troupe/caf-defaults "
+             "| troupe/caf-best | troupe/python |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for case, c in report["cases"].items():
+        s, m = c["summary"], c["metric"]
+        unit = s["troupe"].get("unit", "s" if m == "seconds" else "")
+        cells = [fmt_value(s[v].get("median"), m) if v in s else "-"
+                 for v in ("troupe", "caf-defaults", "caf-best", "python")]
+        rat = []
+        for base in ("caf-defaults", "caf-best", "python"):
+            if base in c["ratios"]:
+                rv = c["ratios"][base]
+                r = math.inf if rv["ratio"] == "inf" else rv["ratio"]
+                rat.append(f"{fmt_ratio(r)} {rv['verdict']}")
+            else:
+                rat.append("-")
+        lines.append(f"| {case} | {m} ({unit}) | " + " | ".join(cells) + " | " + " | ".join(rat) + " |")
+    for case, c in report["cases"].items():
+        s, m = c["summary"], c["metric"]
+        better = "higher is better" if m == "rate" else "lower is better"
+        lines += ["", f"## {case}", "", f"{c['what']}; sizes `{' '.join(c['sizes'])}`; "
+                  f"figure: {m} ({better}).", "",
+                  "| variant | settings | median | min | max | unit | peak RSS MiB (median) | runs ok |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, v in s.items():
+            unit = v.get("unit", "-")
+            bad = {k: n for k, n in v["statuses"].items() if k != "ok"}
+            ok = f"{v['ok']}/{v['runs']}" + (f" ({', '.join(f'{n} {k}' for k, n in bad.items())})"
+                                             if bad else "")
+            rss = f"{v['rss_median']:.1f}" if "rss_median" in v else "-"
+            lines.append(f"| {name} | {v.get('settings', '-')} | {fmt_value(v.get('median'), m)} | "
+                         f"{fmt_value(v.get('min'), m)} | {fmt_value(v.get('max'), m)} | {unit} | "
+                         f"{rss} | {ok} |")
+        lines.append("")
+        for base, rv in c["ratios"].items():
+            r = math.inf if rv["ratio"] == "inf" else rv["ratio"]
+            lines.append(f"- troupe / {base}: {fmt_ratio(r)} (target >= {rv['target']}x): "
+                         f"**{rv['verdict']}**")
+    return "\n".join(lines) + "\n"
+
+
+# -- sweep mode: candidate scheduler settings ------------------------------------------------------
+
+def sweep(args):
+    troupe_bin, caf_bin = binaries(args.build_dir)
+    reps = args.reps or 2
+    cases = selected_cases(args)
+    settings = SWEEP_SETTINGS
+    report = {"mode": "sweep", "reps": reps, "timeout": args.timeout,
+              "command": " ".join(["python3", "bench/run.py", *sys.argv[1:]]),
+              "machine": machine_info(args.build_dir),
+              "settings": [settings_label(*s) for s in settings], "cases": {}}
+    total = len(cases) * len(settings) * 2 * reps
+    done = [0]
+
+    def progress(name, rep, cmd):
+        rec = run_once(cmd, args.timeout)
+        done[0] += 1
+        res = rec["result"] or {}
+        print(f"  [{done[0]}/{total}] {name:36} {rec['status']:8} "
+              f"{res.get('seconds', float('nan')):9.4f} s {res.get('peak_rss_mib', 0):7.1f} MiB",
+              file=sys.stderr)
+        return rec
+
+    for case in cases:
+        spec = CASES[case]
+        sizes = spec["quick" if args.quick else "full"]
+        print(f"{case}:", file=sys.stderr)
+        variants = []
+        for s in settings:
+            label = settings_label(*s)
+            common = [f"--case={case}", *sizes, f"--timeout={args.timeout}", *settings_args(*s)]
+            variants.append((f"troupe {label}", [troupe_bin, *common]))
+            variants.append((f"caf {label}", [caf_bin, *common]))
+        runs = round_robin(variants, reps, progress)
+        summary = {name: summarize(rs, spec["metric"]) for name, rs in runs.items()}
+        report["cases"][case] = {"metric": spec["metric"], "sizes": sizes, "summary": summary,
+                                 "runs": runs}
+    report["ranking"] = {impl: rank_settings(report, impl) for impl in ("troupe", "caf")}
+    write_outputs(args.out or "sweep", report, sweep_md)
+
+
+def score(summary, metric):
+    """A higher-is-better score of a median: the rate, or 1/seconds."""
+    m = summary.get("median")
+    if m is None or m <= 0:
+        return None
+    return m if metric == "rate" else 1.0 / m
+
+
+def rank_settings(report, impl):
+    """Per setting: its score relative to the best setting of each case (1.0 = best), their
+    geometric mean and minimum. A failed or timed-out case scores 0."""
+    rows = []
+    for label in report["settings"]:
+        rel = {}
+        for case, c in report["cases"].items():
+            scores = {l: score(c["summary"][f"{impl} {l}"], c["metric"]) for l in report["settings"]}
+            best = max((v for v in scores.values() if v), default=None)
+            mine = scores[label]
+            rel[case] = (mine / best) if (mine and best) else 0.0
+        rows.append({"settings": label, "relative": rel, "geomean": geomean(rel.values()),
+                     "worst": min(rel.values()) if rel else 0.0})
+    rows.sort(key=lambda r: (-r["geomean"], -r["worst"]))
+    return rows
+
+
+def sweep_md(report):
+    lines = ["# Scheduler settings sweep", "",
+             f"Command: `{report['command']}`. {report['reps']} repetitions per program and "
+             f"setting, round robin; per-run timeout {report['timeout']} s (a timed-out setting is "
+             "not repeated). Medians.", "", machine_md(report["machine"]), "",
+             "Settings are policy/max-threads/max-throughput. `troupe/caf` is troupe's figure "
+             "over CAF's under the same setting, oriented so that > 1 means troupe is better.", ""]
+    lines += ["## Which settings to choose", "",
+              "Each setting's figure relative to the best setting for that case (1.00 = the best; "
+              "timeouts and failures count 0), then the geometric mean and the worst case.", ""]
+    cases = list(report["cases"])
+    for impl in ("troupe", "caf"):
+        lines += [f"### {impl}", "", "| settings | " + " | ".join(cases) + " | geomean | worst |",
+                  "|---" * (len(cases) + 3) + "|"]
+        for row in report["ranking"][impl]:
+            lines.append(f"| {row['settings']} | "
+                         + " | ".join(f"{row['relative'][c]:.2f}" for c in cases)
+                         + f" | {row['geomean']:.2f} | {row['worst']:.2f} |")
+        lines.append("")
+    lines += ["## Best setting per case", "", "| case | best for troupe | best for CAF |",
+              "|---|---|---|"]
+    for case, c in report["cases"].items():
+        best = {}
+        for impl in ("troupe", "caf"):
+            cand = [(score(c["summary"][f"{impl} {l}"], c["metric"]) or 0, l)
+                    for l in report["settings"]]
+            top = max(cand)
+            best[impl] = f"{top[1]} ({fmt_value(c['summary'][f'{impl} {top[1]}'].get('median'), c['metric'])})"
+        lines.append(f"| {case} | {best['troupe']} | {best['caf']} |")
+    for case, c in report["cases"].items():
+        m = c["metric"]
+        lines += ["", f"## {case} ({m}, {'higher' if m == 'rate' else 'lower'} is better; "
+                  f"sizes `{' '.join(c['sizes'])}`)", "",
+                  "| settings | troupe | troupe RSS MiB | caf | caf RSS MiB | troupe/caf |",
+                  "|---|---|---|---|---|---|"]
+        for label in report["settings"]:
+            t, k = c["summary"][f"troupe {label}"], c["summary"][f"caf {label}"]
+
+            def cell(v):
+                if v.get("median") is None:
+                    return ", ".join(f"{n} {s}" for s, n in v["statuses"].items()) or "-"
+                return fmt_value(v["median"], m)
+
+            rss = lambda v: f"{v['rss_median']:.1f}" if "rss_median" in v else "-"
+            lines.append(f"| {label} | {cell(t)} | {rss(t)} | {cell(k)} | {rss(k)} | "
+                         f"{fmt_ratio(ratio(t, k, m))} |")
+    return "\n".join(lines) + "\n"
+
+
+# -- plumbing --------------------------------------------------------------------------------------
+
+def selected_cases(args):
+    if not args.case:
+        return list(CASES)
+    cases = [c.strip() for c in args.case.split(",") if c.strip()]
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        sys.exit(f"error: unknown case(s) {', '.join(unknown)}; known: {', '.join(CASES)}")
+    return cases
+
+
+def write_outputs(name, report, render):
+    """Writes results/<name>.json and results/<name>.md (rendered by `render(report)`)."""
+    report["machine"]["loadavg_at_end"] = read_text("/proc/loadavg").split()[:3]
+    markdown = render(report)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
+    (RESULTS_DIR / f"{name}.md").write_text(markdown)
+    print(f"wrote {RESULTS_DIR / name}.md and .json", file=sys.stderr)
+    print(markdown)
+
+
+def selftest():
+    """Checks the statistics and ratio logic on made-up runs (ctest runs this)."""
+    def rec(status, seconds, rate):
+        return {"status": status, "result": {"seconds": seconds, "rate": rate, "unit": "msgs/s",
+                                             "peak_rss_mib": 10.0, "settings": {}}}
+    fast = summarize([rec("ok", 1.0, 300.0), rec("ok", 2.0, 100.0), rec("ok", 3.0, 200.0)], "rate")
+    assert (fast["median"], fast["min"], fast["max"]) == (200.0, 100.0, 300.0), fast
+    slow = summarize([rec("ok", 4.0, 50.0), rec("timeout", 0, 0)], "rate")
+    assert slow["median"] == 50.0 and slow["statuses"] == {"ok": 1, "timeout": 1}, slow
+    assert ratio(fast, slow, "rate") == 4.0
+    secs_t = summarize([rec("ok", 2.0, 1.0)], "seconds")
+    secs_b = summarize([rec("ok", 6.0, 1.0)], "seconds")
+    assert ratio(secs_t, secs_b, "seconds") == 3.0  # troupe 3x faster: > 1
+    dead = summarize([rec("timeout", 0, 0)], "seconds")
+    assert ratio(secs_t, dead, "seconds") == math.inf and verdict(math.inf, 1.0) == "PASS"
+    assert ratio(dead, secs_b, "seconds") is None and verdict(None, 0.9) == "MISS"
+    assert verdict(0.95, 0.9) == "PASS" and verdict(0.85, 0.9) == "MISS"
+    assert settings_label("stealing", 2, 2**64 - 1) == "stealing/2/unbounded"
+    assert settings_args("sharing", 1, 2**64 - 1)[-1] == f"--scheduler.max-throughput={UNBOUNDED}"
+    assert abs(geomean([1.0, 0.25]) - 0.5) < 1e-12 and geomean([1.0, 0.0]) == 0.0
+    print("selftest ok")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description="Run troupe's benchmarks against plain CAF and Python; see bench/README.md.")
+    parser.add_argument("--build-dir", default=str(REPO_DIR / "build"),
+                        help="CMake build directory holding bench/bench_troupe (default: build)")
+    parser.add_argument("--reps", type=int, default=0,
+                        help="repetitions per variant (default 5; 3 with --quick; 2 with --sweep)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a fast check")
+    parser.add_argument("--case", default="", help="comma-separated cases (default: all)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="compare scheduler settings instead (writes results/sweep.*)")
+    parser.add_argument("--timeout", type=int, default=120,
+                        help="seconds one run may take before it counts as a timeout (default 120)")
+    parser.add_argument("--out", default="",
+                        help="base name of the result files in bench/results "
+                             "(default latest, quick or sweep)")
+    parser.add_argument("--selftest", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.selftest:
+        selftest()
+        return
+    if args.sweep:
+        sweep(args)
+    else:
+        compare(args)
+
+
+if __name__ == "__main__":
+    main()
