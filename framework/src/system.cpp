@@ -1,5 +1,9 @@
 #include "troupe/system.hpp"
 
+#include <latch>
+#include <memory>
+#include <vector>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
@@ -72,6 +76,17 @@ std::vector<std::string> system::names() const {
 
 void system::await_all_actors_done() const {
   engine_.await_all_actors_done();
+  // CAF counts an actor as done before it marks it terminated and runs its exit hooks, which
+  // free its names: wait for those hooks too, so that no name of an exited actor outlives this
+  // call. Hidden actors are not counted by CAF, so they may still be running: skip them.
+  auto named = registry_.actors();
+  std::erase_if(named, [](const caf::strong_actor_ptr& who) {
+    return who->get()->getf(caf::abstract_actor::is_hidden_flag);
+  });
+  auto exited = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(named.size()));
+  for (auto& who : named)
+    who->get()->attach_functor([exited] { exited->count_down(); });
+  exited->wait();
 }
 
 void system::shutdown() {
@@ -81,7 +96,7 @@ void system::shutdown() {
   for (auto& who : targets)
     caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
   targets.clear();
-  engine_.await_all_actors_done();
+  await_all_actors_done();
 }
 
 } // namespace troupe
