@@ -9,7 +9,7 @@ add_executable(troupe_core_tests
 target_link_libraries(troupe_core_tests PRIVATE troupe::framework doctest::doctest)
 target_compile_options(troupe_core_tests PRIVATE -Wall -Wextra)
 
-# Names read "core: registry: ...", so `ctest -R core` selects these. A hang is a failure.
+# Names read "core/registry: ...", so `ctest -R core` selects these. A hang is a failure.
 doctest_discover_tests(troupe_core_tests
-  TEST_PREFIX "core: "
+  TEST_PREFIX "core/"
   PROPERTIES TIMEOUT 120)
