@@ -379,6 +379,11 @@ def compare_md(report):
             else:
                 rat.append("-")
         lines.append(f"| {case} | {m} ({unit}) | " + " | ".join(cells) + " | " + " | ".join(rat) + " |")
+    missed = [f"{case} vs {base} ({fmt_ratio(math.inf if rv['ratio'] == 'inf' else rv['ratio'])}"
+              f" < {rv['target']}x)"
+              for case, c in report["cases"].items() for base, rv in c["ratios"].items()
+              if rv["verdict"] == "MISS"]
+    lines += ["", "Targets missed: " + ("; ".join(missed) if missed else "none") + "."]
     for case, c in report["cases"].items():
         s, m = c["summary"], c["metric"]
         better = "higher is better" if m == "rate" else "lower is better"
@@ -581,9 +586,16 @@ def main():
                         help="base name of the result files in bench/results "
                              "(default latest, quick or sweep)")
     parser.add_argument("--selftest", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--render", default="",
+                        help="only rewrite results/NAME.md from results/NAME.json")
     args = parser.parse_args()
     if args.selftest:
         selftest()
+        return
+    if args.render:
+        report = json.loads((RESULTS_DIR / f"{args.render}.json").read_text())
+        render = sweep_md if report["mode"] == "sweep" else compare_md
+        (RESULTS_DIR / f"{args.render}.md").write_text(render(report))
         return
     if args.sweep:
         sweep(args)
