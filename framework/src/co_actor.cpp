@@ -89,6 +89,10 @@ caf::actor co_actor::lookup(std::string_view name) const {
   return caf::actor_cast<caf::actor>(system_->registry().find(name));
 }
 
+caf::abstract_actor* co_actor::cached_lookup(std::string_view name) {
+  return names_.find(name, system_->registry());
+}
+
 caf::expected<caf::actor> co_actor::resolve(const caf::actor& x) const {
   if (!x)
     return caf::make_error(caf::sec::invalid_argument, "request to a null actor handle");
@@ -208,16 +212,19 @@ caf::behavior co_actor_impl::make_behavior() {
 }
 
 void co_actor_impl::on_message(caf::type_erased_tuple& xs) {
-  if (xs.match_elements<deadline>()) {
-    on_deadline(xs.get_as<deadline>(0).seq);
-    return;
-  }
+  // Deadlines are ours, never the coroutine's, even when it receives any message.
+  auto is_deadline = [&] { return holds<deadline>(xs); };
   auto* elem = current_mailbox_element();
-  if (waiting_ != nullptr && waiting_->take(waiting_->awaiter, xs)) {
+  if (waiting_ != nullptr && !(waiting_->keys.any && is_deadline())
+      && waiting_->take(waiting_->awaiter, xs)) {
     if (elem->mid.is_request())
       current_request_ = make_response_promise();
     current_sender_ = std::move(elem->sender);
     resume(std::exchange(waiting_, nullptr)->handle);
+    return;
+  }
+  if (is_deadline()) {
+    on_deadline(xs.get_as<deadline>(0).seq);
     return;
   }
   caf::response_promise request;

@@ -17,9 +17,35 @@ namespace {
 
 constexpr size_t shard_count = 16;
 
+/// FNV-1a: names are short, and this is cheaper than std::hash on them.
+size_t hash_name(std::string_view x) noexcept {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : x)
+    h = (h ^ c) * 0x100000001b3ULL;
+  return static_cast<size_t>(h);
+}
+
+/// A name with its hash, computed once per lookup for both the shard and the table.
+struct hashed_name {
+  std::string_view text;
+  size_t hash;
+  explicit hashed_name(std::string_view x) noexcept : text(x), hash(hash_name(x)) {}
+};
+
 struct name_hash {
   using is_transparent = void;
-  size_t operator()(std::string_view x) const noexcept { return std::hash<std::string_view>{}(x); }
+  size_t operator()(std::string_view x) const noexcept { return hash_name(x); }
+  size_t operator()(const hashed_name& x) const noexcept { return x.hash; }
+};
+
+struct name_equal {
+  using is_transparent = void;
+  static std::string_view text(std::string_view x) noexcept { return x; }
+  static std::string_view text(const hashed_name& x) noexcept { return x.text; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    return text(a) == text(b);
+  }
 };
 
 /// Checks that `x` is well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
@@ -72,7 +98,7 @@ bool alive(const caf::strong_actor_ptr& who) {
 struct registry::shard {
   mutable std::shared_mutex mtx;
   // A null pointer marks a reserved name whose actor is being spawned.
-  std::unordered_map<std::string, caf::strong_actor_ptr, name_hash, std::equal_to<>> table;
+  std::unordered_map<std::string, caf::strong_actor_ptr, name_hash, name_equal> table;
 };
 
 registry::registry() : shards_(std::make_unique<shard[]>(shard_count)) {}
@@ -94,8 +120,12 @@ caf::error registry::validate(std::string_view name) {
   return caf::none;
 }
 
-registry::shard& registry::shard_of(std::string_view name) const {
-  return shards_[name_hash{}(name) % shard_count];
+registry::shard& registry::shard_of(size_t hash) const {
+  return shards_[hash % shard_count];
+}
+
+void registry::changed() noexcept {
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 caf::error registry::add(std::string_view name, caf::strong_actor_ptr who) {
@@ -108,7 +138,8 @@ caf::error registry::add(std::string_view name, caf::strong_actor_ptr who) {
 caf::error registry::reserve(std::string_view name) {
   if (auto err = validate(name))
     return err;
-  auto& s = shard_of(name);
+  hashed_name key{name};
+  auto& s = shard_of(key.hash);
   std::unique_lock guard{s.mtx};
   auto [it, added] = s.table.try_emplace(std::string{name}, nullptr);
   if (added)
@@ -116,47 +147,56 @@ caf::error registry::reserve(std::string_view name) {
   if (it->second == nullptr || alive(it->second))
     return make_error(error_code::duplicate_name, std::string{name});
   it->second = nullptr; // its actor has terminated; its exit hook will not remove the new entry
+  changed();
   return caf::none;
 }
 
 void registry::commit(std::string_view name, caf::strong_actor_ptr who) {
   {
-    auto& s = shard_of(name);
+    hashed_name key{name};
+    auto& s = shard_of(key.hash);
     std::unique_lock guard{s.mtx};
-    auto it = s.table.find(name);
+    auto it = s.table.find(key);
     if (it == s.table.end())
       return;
     it->second = who;
+    changed();
   }
   // Outside the lock: on an actor that already exited, the hook runs at once.
   forget_on_exit(name, who);
 }
 
 void registry::cancel(std::string_view name) {
-  auto& s = shard_of(name);
+  hashed_name key{name};
+  auto& s = shard_of(key.hash);
   std::unique_lock guard{s.mtx};
-  auto it = s.table.find(name);
+  auto it = s.table.find(key);
   if (it != s.table.end() && it->second == nullptr)
     s.table.erase(it);
 }
 
 bool registry::remove(std::string_view name) {
-  auto& s = shard_of(name);
+  hashed_name key{name};
+  auto& s = shard_of(key.hash);
   std::unique_lock guard{s.mtx};
-  auto it = s.table.find(name);
+  auto it = s.table.find(key);
   if (it == s.table.end() || it->second == nullptr)
     return false;
   bool was_alive = alive(it->second);
   s.table.erase(it);
+  changed();
   return was_alive;
 }
 
 void registry::remove_if_bound_to(std::string_view name, caf::actor_id id) {
-  auto& s = shard_of(name);
+  hashed_name key{name};
+  auto& s = shard_of(key.hash);
   std::unique_lock guard{s.mtx};
-  auto it = s.table.find(name);
-  if (it != s.table.end() && it->second != nullptr && it->second->id() == id)
+  auto it = s.table.find(key);
+  if (it != s.table.end() && it->second != nullptr && it->second->id() == id) {
     s.table.erase(it);
+    changed();
+  }
 }
 
 void registry::forget_on_exit(std::string_view name, const caf::strong_actor_ptr& who) {
@@ -167,9 +207,10 @@ void registry::forget_on_exit(std::string_view name, const caf::strong_actor_ptr
 }
 
 caf::strong_actor_ptr registry::find(std::string_view name) const {
-  auto& s = shard_of(name);
+  hashed_name key{name};
+  auto& s = shard_of(key.hash);
   std::shared_lock guard{s.mtx};
-  auto it = s.table.find(name);
+  auto it = s.table.find(key);
   return it != s.table.end() && alive(it->second) ? it->second : nullptr;
 }
 

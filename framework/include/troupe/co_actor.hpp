@@ -20,6 +20,7 @@
 #include <caf/type_erased_tuple.hpp>
 
 #include "troupe/detail/message_pattern.hpp"
+#include "troupe/detail/name_cache.hpp"
 #include "troupe/detail/stash.hpp"
 #include "troupe/task.hpp"
 
@@ -102,10 +103,10 @@ public:
   /// Sends `xs...` to the actor registered as `name`; returns `unknown_name` if there is none.
   template <class... Ts>
   caf::error send(std::string_view name, Ts&&... xs) {
-    auto dest = lookup(name);
+    auto* dest = cached_lookup(name);
     if (!dest)
       return unknown_name(name);
-    enqueue(caf::actor_cast<caf::abstract_actor*>(dest), caf::make_mailbox_element(ctrl(), caf::make_message_id(), {},
+    enqueue(dest, caf::make_mailbox_element(ctrl(), caf::make_message_id(), {},
                                                   std::forward<Ts>(xs)...));
     return caf::none;
   }
@@ -188,6 +189,9 @@ protected:
   static caf::error not_a_request();
   static caf::error unknown_name(std::string_view name);
 
+  /// The actor registered as `name`, through this actor's cache of recent names.
+  caf::abstract_actor* cached_lookup(std::string_view name);
+
   caf::expected<caf::actor> resolve(const caf::actor& x) const;
   caf::expected<caf::actor> resolve(std::string_view name) const;
 
@@ -196,6 +200,7 @@ protected:
 
   troupe::system* system_;
   detail::stash stash_;
+  detail::name_cache names_;
   /// The receive or request the coroutine is suspended on; null while it runs.
   detail::wait_slot* waiting_ = nullptr;
   caf::strong_actor_ptr current_sender_;

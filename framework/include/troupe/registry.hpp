@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,6 +40,10 @@ public:
   /// The actor registered as `name`, or null.
   caf::strong_actor_ptr find(std::string_view name) const;
 
+  /// A number that changes whenever a name is bound or unbound: a cache of lookups made while
+  /// it had one value stays valid while it keeps that value.
+  uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+
   /// All registered names, sorted.
   std::vector<std::string> names() const;
 
@@ -56,13 +62,15 @@ public:
 
 private:
   struct shard;
-  shard& shard_of(std::string_view name) const;
+  shard& shard_of(size_t hash) const;
+  void changed() noexcept;
   /// Removes `name` only while it still refers to the actor with id `id`.
   void remove_if_bound_to(std::string_view name, caf::actor_id id);
   /// Unregisters `name` when `who` exits.
   void forget_on_exit(std::string_view name, const caf::strong_actor_ptr& who);
 
   std::unique_ptr<shard[]> shards_;
+  std::atomic<uint64_t> generation_{0};
 };
 
 } // namespace troupe

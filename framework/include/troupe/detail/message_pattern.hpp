@@ -52,15 +52,27 @@ uint64_t signature_key_of() noexcept {
   return h;
 }
 
+/// Whether `xs` holds exactly the elements `Ts...`; leaner than CAF's generic matcher, which
+/// would run on every message a coroutine actor receives.
+template <class... Ts>
+bool holds(const caf::type_erased_tuple& xs) noexcept {
+  if (xs.size() != sizeof...(Ts))
+    return false;
+  size_t i = 0;
+  auto same = [&](const caf::rtti_pair& want) {
+    auto got = xs.type(i++);
+    return got.first == want.first && (want.first != 0 || *got.second == *want.second);
+  };
+  return (same(caf::make_rtti_pair<Ts>()) && ...);
+}
+
 /// How one alternative of a receive matches: `T`, `std::tuple<As...>` or `caf::message` (any).
 template <class T>
 struct element_pattern {
   using value_type = T;
   static constexpr bool any = false;
   static uint64_t key() noexcept { return signature_key_of<T>(); }
-  static bool match(const caf::type_erased_tuple& xs) noexcept {
-    return xs.match_elements<T>();
-  }
+  static bool match(const caf::type_erased_tuple& xs) noexcept { return holds<T>(xs); }
   static T take(caf::type_erased_tuple& xs) {
     return std::move(*static_cast<T*>(xs.get_mutable(0)));
   }
@@ -71,9 +83,7 @@ struct element_pattern<std::tuple<As...>> {
   using value_type = std::tuple<As...>;
   static constexpr bool any = false;
   static uint64_t key() noexcept { return signature_key_of<As...>(); }
-  static bool match(const caf::type_erased_tuple& xs) noexcept {
-    return xs.match_elements<As...>();
-  }
+  static bool match(const caf::type_erased_tuple& xs) noexcept { return holds<As...>(xs); }
   static value_type take(caf::type_erased_tuple& xs) {
     return take_impl(xs, std::index_sequence_for<As...>{});
   }
@@ -145,7 +155,7 @@ struct reply_pattern {
 
   /// Stores the reply, the error reply, or `sec::unexpected_response`, into `out`.
   static void take(std::optional<result_type>& out, caf::type_erased_tuple& xs) {
-    if (xs.match_elements<caf::error>()) {
+    if (holds<caf::error>(xs)) {
       out.emplace(std::move(*static_cast<caf::error*>(xs.get_mutable(0))));
     } else if constexpr (sizeof...(Rs) == 0) {
       if (xs.empty())
