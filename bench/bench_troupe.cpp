@@ -48,6 +48,27 @@ task counter(co_actor& self, caf::actor main) {
   self.send(main, 0, count);
 }
 
+/// counter as above, but it looks the names up once and sends to handles: with `--by-handle`,
+/// the difference to `counter` is the cost of sending by name.
+task counter_by_handle(co_actor& self, caf::actor main) {
+  auto hello = self.lookup("say_hello");
+  auto hi = self.lookup("say_hi");
+  auto me = self.handle();
+  int64_t count = 0;
+  for (;;) {
+    auto n = co_await self.receive<int>();
+    ++count;
+    if (n == 0)
+      break;
+    self.send(hello, n);
+    self.send(hi, n);
+    self.send(me, n - 1);
+  }
+  self.send(hello, -1);
+  self.send(hi, -1);
+  self.send(main, 0, count);
+}
+
 bench::result run_counter(troupe::system& sys, const bench::options& opts) {
   bench::result res;
   res.unit = "msgs/s";
@@ -59,7 +80,7 @@ bench::result run_counter(troupe::system& sys, const bench::options& opts) {
       res.error = std::string{"cannot spawn "} + name;
       return res;
     }
-  if (!sys.spawn_named("counter", counter, me)) {
+  if (!sys.spawn_named("counter", opts.by_handle ? counter_by_handle : counter, me)) {
     res.error = "cannot spawn counter";
     return res;
   }

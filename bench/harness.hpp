@@ -39,6 +39,8 @@ struct options {
   size_t width = 10;
   /// spawn: actors spawned per turn of the spawner before it mails itself to go on.
   size_t batch = 1000;
+  /// counter, troupe only: send to handles looked up once instead of by name each time.
+  bool by_handle = false;
   /// How long main waits for the result before it reports a timeout (seconds).
   size_t timeout = 600;
 };
@@ -65,7 +67,8 @@ public:
       .add(opts.depth, "depth", "skynet: depth of the tree (default 6)")
       .add(opts.width, "width", "skynet: children per actor (default 10)")
       .add(opts.batch, "batch", "spawn: actors per turn of the spawner (default 1000)")
-      .add(opts.timeout, "timeout", "seconds to wait for the result (default 600)");
+      .add(opts.timeout, "timeout", "seconds to wait for the result (default 600)")
+      .add(opts.by_handle, "by-handle", "counter (troupe): send to handles, not by name");
   }
 
   options opts;
@@ -153,6 +156,7 @@ inline int report(std::string_view impl, const options& opts, caf::actor_system&
   auto rate = res.seconds > 0 ? res.units / res.seconds : 0.0;
   out << "{\"impl\": " << json_string(impl) << ", \"case\": " << json_string(opts.case_name)
       << ", \"n\": " << opts.n << ", \"depth\": " << opts.depth << ", \"width\": " << opts.width
+      << ", \"by_handle\": " << (opts.by_handle ? "true" : "false")
       << ", \"seconds\": " << res.seconds << ", \"rate\": " << std::fixed << rate
       << std::defaultfloat << ", \"unit\": " << json_string(res.unit)
       << ", \"units\": " << static_cast<int64_t>(res.units)

@@ -414,7 +414,7 @@ def sweep(args):
     troupe_bin, caf_bin = binaries(args.build_dir)
     reps = args.reps or 2
     cases = selected_cases(args)
-    settings = SWEEP_SETTINGS
+    settings = parse_settings(args.settings) if args.settings else SWEEP_SETTINGS
     report = {"mode": "sweep", "reps": reps, "timeout": args.timeout,
               "command": " ".join(["python3", "bench/run.py", *sys.argv[1:]]),
               "machine": machine_info(args.build_dir),
@@ -523,6 +523,20 @@ def sweep_md(report):
     return "\n".join(lines) + "\n"
 
 
+def parse_settings(text):
+    """Parses "stealing/2/10,sharing/1/unbounded" into (policy, threads, throughput) tuples."""
+    out = []
+    for item in text.split(","):
+        parts = item.strip().split("/")
+        if len(parts) != 3 or parts[0] not in ("stealing", "sharing") or not parts[1].isdigit() \
+                or not (parts[2].isdigit() or parts[2] == "unbounded"):
+            sys.exit(f"error: bad setting '{item}': want policy/max-threads/max-throughput, "
+                     "e.g. stealing/2/10 or sharing/1/unbounded")
+        out.append((parts[0], int(parts[1]),
+                    UNBOUNDED if parts[2] == "unbounded" else int(parts[2])))
+    return out
+
+
 # -- plumbing --------------------------------------------------------------------------------------
 
 def selected_cases(args):
@@ -566,6 +580,8 @@ def selftest():
     assert settings_label("stealing", 2, 2**64 - 1) == "stealing/2/unbounded"
     assert settings_args("sharing", 1, 2**64 - 1)[-1] == f"--scheduler.max-throughput={UNBOUNDED}"
     assert abs(geomean([1.0, 0.25]) - 0.5) < 1e-12 and geomean([1.0, 0.0]) == 0.0
+    assert parse_settings("stealing/2/10,sharing/1/unbounded") == \
+        [("stealing", 2, 10), ("sharing", 1, UNBOUNDED)]
     print("selftest ok")
 
 
@@ -580,6 +596,8 @@ def main():
     parser.add_argument("--case", default="", help="comma-separated cases (default: all)")
     parser.add_argument("--sweep", action="store_true",
                         help="compare scheduler settings instead (writes results/sweep.*)")
+    parser.add_argument("--settings", default="",
+                        help="with --sweep: only these settings, e.g. stealing/2/10,sharing/1/100")
     parser.add_argument("--timeout", type=int, default=120,
                         help="seconds one run may take before it counts as a timeout (default 120)")
     parser.add_argument("--out", default="",
