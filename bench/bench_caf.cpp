@@ -71,7 +71,7 @@ bench::result run_counter(caf::actor_system& sys, const bench::options& opts) {
   bench::stopwatch clock;
   caf::anon_send(count, n);
   auto got = bench::await_reports(main, 3, clock, opts, res);
-  res.seconds = clock.seconds();
+  clock.stop(res);
   res.units = 3.0 * n + 1;
   if (res.timed_out)
     return res;
@@ -129,7 +129,7 @@ bench::result run_pingpong(caf::actor_system& sys, const bench::options& opts) {
   auto partner = sys.spawn(pong, -1);
   sys.spawn(ping, actor{main}, partner, n);
   auto got = bench::await_reports(main, 1, clock, opts, res);
-  res.seconds = clock.seconds();
+  clock.stop(res);
   res.units = n;
   if (!res.timed_out)
     bench::expect_equal(res, "round_trips", got[0], n);
@@ -199,7 +199,7 @@ bench::result run_spawn(caf::actor_system& sys, const bench::options& opts) {
   auto sink = sys.spawn(collector, actor{main}, n);
   sys.spawn(spawner, sink, n, static_cast<int>(opts.batch));
   auto got = bench::await_reports(main, 2, clock, opts, res);
-  res.seconds = clock.seconds();
+  clock.stop(res);
   res.units = n;
   if (res.timed_out)
     return res;
@@ -249,7 +249,7 @@ bench::result run_skynet(caf::actor_system& sys, const bench::options& opts) {
   int64_t sum = -1;
   main->receive([&](int64_t x) { sum = x; },
                 caf::after(std::chrono::seconds(opts.timeout)) >> [&] { res.timed_out = true; });
-  res.seconds = clock.seconds();
+  clock.stop(res);
   res.units = static_cast<double>(bench::skynet_actors(opts.width, opts.depth));
   if (res.timed_out) {
     res.error = "no result within " + std::to_string(opts.timeout) + " s";
@@ -305,7 +305,7 @@ bench::result run_selective(caf::actor_system& sys, const bench::options& opts) 
   for (int i = 0; i < n; ++i)
     main->send(receiver, i);
   auto sum = bench::await_reports(main, 1, clock, opts, res);
-  res.seconds = clock.seconds();
+  clock.stop(res);
   res.units = n;
   if (res.timed_out)
     return res;

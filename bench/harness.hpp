@@ -78,6 +78,9 @@ public:
 struct result {
   /// Wall-clock seconds of the measured part.
   double seconds = 0;
+  /// CPU seconds (user + system, all threads) of the measured part: less sensitive than
+  /// `seconds` to other programs on a shared machine, and it shows idle workers' polling.
+  double cpu_seconds = 0;
   /// Work units of the case (messages, round trips, actors, receives).
   double units = 0;
   /// What `units` counts, per second ("msgs/s").
@@ -90,17 +93,13 @@ struct result {
   bool timed_out = false;
 };
 
-/// A stopwatch over `std::chrono::steady_clock`.
-class stopwatch {
-public:
-  stopwatch() : start_(std::chrono::steady_clock::now()) {}
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
-private:
-  std::chrono::steady_clock::time_point start_;
-};
+/// The CPU time (user + system, all threads) the process has used so far, in seconds.
+inline double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
 
 /// The process's peak resident set size in MiB: `VmHWM` of /proc/self/status, else `getrusage`.
 ///
@@ -157,7 +156,8 @@ inline int report(std::string_view impl, const options& opts, caf::actor_system&
   out << "{\"impl\": " << json_string(impl) << ", \"case\": " << json_string(opts.case_name)
       << ", \"n\": " << opts.n << ", \"depth\": " << opts.depth << ", \"width\": " << opts.width
       << ", \"by_handle\": " << (opts.by_handle ? "true" : "false")
-      << ", \"seconds\": " << res.seconds << ", \"rate\": " << std::fixed << rate
+      << ", \"seconds\": " << res.seconds << ", \"cpu_seconds\": " << res.cpu_seconds
+      << ", \"rate\": " << std::fixed << rate
       << std::defaultfloat << ", \"unit\": " << json_string(res.unit)
       << ", \"units\": " << static_cast<int64_t>(res.units)
       << ", \"peak_rss_mib\": " << peak_rss_mib() << ", \"settings\": " << settings_json(sys)
@@ -170,6 +170,27 @@ inline int report(std::string_view impl, const options& opts, caf::actor_system&
     return 2;
   return res.error.empty() ? 0 : 1;
 }
+
+/// Measures wall-clock and CPU time from its construction to `stop`.
+class stopwatch {
+public:
+  stopwatch() : start_(std::chrono::steady_clock::now()), cpu_start_(bench::cpu_seconds()) {}
+
+  /// Wall-clock seconds so far.
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+  /// Records the wall-clock and CPU seconds so far in `res`.
+  void stop(result& res) const {
+    res.seconds = seconds();
+    res.cpu_seconds = bench::cpu_seconds() - cpu_start_;
+  }
+
+private:
+  std::chrono::steady_clock::time_point start_;
+  double cpu_start_;
+};
 
 /// Sets `res.error` unless `got == want`.
 inline void expect_equal(result& res, std::string_view what, int64_t got, int64_t want) {

@@ -127,6 +127,7 @@ def summarize(runs, metric):
     if values:
         out.update(median=statistics.median(values), min=min(values), max=max(values),
                    rss_median=statistics.median(g["peak_rss_mib"] for g in good),
+                   cpu_median=statistics.median(g.get("cpu_seconds", math.nan) for g in good),
                    unit=good[0]["unit"] if metric == "rate" else "s",
                    settings=label_of_result(good[0]))
     elif runs and runs[0].get("result"):
@@ -349,7 +350,9 @@ def compare_md(report):
     lines = [f"# troupe benchmarks ({report['mode']} run)", "",
              f"Command: `{report['command']}`. {report['reps']} repetitions per variant, "
              f"run round robin; per-run timeout {report['timeout']} s. Figures are medians "
-             "(min and max beside them): this machine is noisy.", "",
+             "(min and max beside them): this machine is noisy. CPU s is the process's user + "
+             "system time over the measured part (all threads): less disturbed by other "
+             "programs than wall-clock time, and it shows idle workers' polling.", "",
              machine_md(report["machine"]), "",
              f"troupe's scheduler settings (policy/max-threads/max-throughput): "
              f"{report['troupe_settings']}; caf-best runs CAF with the same settings, "
@@ -389,17 +392,19 @@ def compare_md(report):
         better = "higher is better" if m == "rate" else "lower is better"
         lines += ["", f"## {case}", "", f"{c['what']}; sizes `{' '.join(c['sizes'])}`; "
                   f"figure: {m} ({better}).", "",
-                  "| variant | settings | median | min | max | unit | peak RSS MiB (median) | runs ok |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| variant | settings | median | min | max | unit | CPU s (median) "
+                  "| peak RSS MiB (median) | runs ok |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for name, v in s.items():
             unit = v.get("unit", "-")
             bad = {k: n for k, n in v["statuses"].items() if k != "ok"}
             ok = f"{v['ok']}/{v['runs']}" + (f" ({', '.join(f'{n} {k}' for k, n in bad.items())})"
                                              if bad else "")
             rss = f"{v['rss_median']:.1f}" if "rss_median" in v else "-"
+            cpu = f"{v['cpu_median']:.3f}" if v.get("cpu_median") is not None else "-"
             lines.append(f"| {name} | {v.get('settings', '-')} | {fmt_value(v.get('median'), m)} | "
                          f"{fmt_value(v.get('min'), m)} | {fmt_value(v.get('max'), m)} | {unit} | "
-                         f"{rss} | {ok} |")
+                         f"{cpu} | {rss} | {ok} |")
         lines.append("")
         for base, rv in c["ratios"].items():
             r = math.inf if rv["ratio"] == "inf" else rv["ratio"]
