@@ -284,6 +284,7 @@ void co_actor_impl::on_exit() {
   if (current_request_.pending())
     current_request_.deliver(caf::make_error(caf::sec::request_receiver_down));
   current_sender_ = nullptr;
+  names_.clear();
   timer_hold_ = nullptr;
   body_.reset();
   system_->live().remove(hook_);

@@ -24,13 +24,16 @@ public:
   /// The actor registered as `name` (null if none); asks `names` on a miss.
   caf::abstract_actor* find(std::string_view name, const registry& names);
 
+  /// Forgets every entry. An exiting actor must call it: entries are strong references, and
+  /// an actor that sent to its own name would otherwise keep itself alive.
+  void clear() noexcept;
+
 private:
   static constexpr size_t capacity = 8;
   struct entry {
     std::string name;
     caf::strong_actor_ptr who;
   };
-  void clear() noexcept;
 
   std::array<entry, capacity> entries_;
   size_t size_ = 0;
