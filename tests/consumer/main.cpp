@@ -35,9 +35,14 @@ int main() {
     return fail(sys, "lookup", dest.error());
   int reply = 0;
   caf::error request_error;
-  caf::scoped_actor self{sys.engine()};
-  self->request(*dest, std::chrono::seconds{10}, 41)
-    .receive([&](int y) { reply = y; }, [&](caf::error& err) { request_error = std::move(err); });
+  {
+    // Scoped: a live scoped_actor counts as a running actor, so fail()'s shutdown would wait
+    // for it forever.
+    caf::scoped_actor self{sys.engine()};
+    self->request(*dest, std::chrono::seconds{10}, 41)
+      .receive([&](int y) { reply = y; },
+               [&](caf::error& err) { request_error = std::move(err); });
+  }
   if (request_error)
     return fail(sys, "request", request_error);
   if (reply != 42) {
