@@ -23,6 +23,8 @@ caf::abstract_actor* name_cache::find(std::string_view name, const registry& nam
   if (!who)
     return nullptr;
   auto* result = who->get();
+  if (!entries_)
+    entries_ = std::make_unique<entry[]>(capacity);
   // Tagged with the generation read before the lookup: a change in between empties the cache
   // at the next call, never leaves a stale entry.
   auto& slot = size_ < capacity ? entries_[size_++] : entries_[next_victim_++ % capacity];

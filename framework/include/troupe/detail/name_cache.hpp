@@ -1,7 +1,7 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -35,9 +35,11 @@ private:
     caf::strong_actor_ptr who;
   };
 
-  std::array<entry, capacity> entries_;
-  size_t size_ = 0;
-  size_t next_victim_ = 0;
+  // Allocated on the first send by name: most actors never send by name, and an actor's size
+  // is what a spawn-heavy program pays per actor.
+  std::unique_ptr<entry[]> entries_;
+  uint32_t size_ = 0;
+  uint32_t next_victim_ = 0;
   uint64_t generation_ = 0;
 };
 
