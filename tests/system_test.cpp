@@ -37,9 +37,12 @@ caf::error parse(troupe::config& cfg, std::vector<std::string> args) {
 
 TEST_CASE("system: the default configuration is troupe's, not CAF's") {
   troupe::system sys;
-  auto cores = std::max(std::thread::hardware_concurrency(), 1u);
-  CHECK(setting(sys, "scheduler.max-threads") == cores);
-  CHECK(sys.engine().scheduler().num_workers() == cores);
+  // One worker per core but one, and at least one.
+  auto cores = std::thread::hardware_concurrency();
+  size_t workers = cores > 1 ? cores - 1 : 1;
+  CHECK(troupe::config::default_workers() == workers);
+  CHECK(setting(sys, "scheduler.max-threads") == workers);
+  CHECK(sys.engine().scheduler().num_workers() == workers);
   CHECK(setting(sys, "scheduler.max-throughput") == troupe::config::default_max_throughput);
   CHECK(caf::get_or(sys.engine().config(), "scheduler.policy", caf::atom("")) ==
         caf::atom("stealing"));

@@ -59,13 +59,17 @@ std::string render_error(uint8_t code, caf::atom_value, const caf::message& ctx)
 
 config::config() {
   // CAF starts max(cores, 4) workers; more workers than cores only add wake-ups and steals.
-  auto cores = std::max(std::thread::hardware_concurrency(), 1u);
   set("scheduler.policy", caf::atom("stealing"));
-  set("scheduler.max-threads", static_cast<size_t>(cores));
+  set("scheduler.max-threads", default_workers());
   set("scheduler.max-throughput", default_max_throughput);
   caf::config_option_adder{custom_options_, "troupe"}.add(
     request_timeout, "request-timeout", "default timeout of a coroutine's request");
   add_error_category(troupe_error_category, render_error);
+}
+
+size_t config::default_workers() {
+  auto cores = static_cast<size_t>(std::thread::hardware_concurrency());
+  return cores > 1 ? cores - 1 : 1;
 }
 
 std::optional<int> config::parse_command_line(int argc, char** argv, std::string_view about) {

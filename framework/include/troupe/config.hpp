@@ -14,13 +14,20 @@ namespace troupe {
 /// line (`--scheduler.policy=sharing`) or from a config file (`--config-file=app.ini`) through
 /// CAF's own option parsing. Subclass it to add your own options, as with CAF.
 ///
-/// troupe's scheduler defaults, chosen by measuring bench/ on a 2-core machine (see README):
-/// work stealing, one worker per core, `scheduler.max-throughput` = `default_max_throughput`.
+/// troupe's scheduler defaults, chosen by measuring every case of bench/ under 16 candidate
+/// settings on a 2-core machine (see README, "Scheduler defaults"): work stealing,
+/// `default_workers()` workers, `scheduler.max-throughput` = `default_max_throughput`.
 class config : public caf::actor_system_config {
 public:
   /// Messages an actor may consume per scheduling turn. Bounding it keeps one busy actor
-  /// (a spawner, a broker) from starving the others and livelocking work stealing.
-  static constexpr size_t default_max_throughput = 100;
+  /// (a spawner, a broker) from starving the others and livelocking work stealing; 30 kept a
+  /// batch spawner's memory at a third of 100's for 10% less message throughput.
+  static constexpr size_t default_max_throughput = 30;
+
+  /// One worker per core but one (at least one): the spare core runs main, CAF's clock and
+  /// I/O threads, and every measured case ran as fast or faster than with a worker per core,
+  /// because a message between workers costs a wake-up of an idle core.
+  static size_t default_workers();
 
   /// How long a coroutine's `request` waits when the caller names no timeout.
   static constexpr std::chrono::seconds default_request_timeout{10};
