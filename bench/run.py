@@ -419,11 +419,16 @@ def sweep(args):
     troupe_bin, caf_bin = binaries(args.build_dir)
     reps = args.reps or 2
     cases = selected_cases(args)
-    settings = parse_settings(args.settings) if args.settings else SWEEP_SETTINGS
+    settings = parse_settings(args.settings) if args.settings else list(SWEEP_SETTINGS)
+    shipped = troupe_settings(troupe_bin, args.timeout)
+    shipped = (shipped[0], shipped[1], min(int(shipped[2]), UNBOUNDED))
+    if shipped not in settings:
+        settings.append(shipped)  # always compare with what troupe ships
     report = {"mode": "sweep", "reps": reps, "timeout": args.timeout,
               "command": " ".join(["python3", "bench/run.py", *sys.argv[1:]]),
               "machine": machine_info(args.build_dir),
-              "settings": [settings_label(*s) for s in settings], "cases": {}}
+              "settings": [settings_label(*s) for s in settings],
+              "troupe_settings": settings_label(*shipped), "cases": {}}
     total = len(cases) * len(settings) * 2 * reps
     done = [0]
 
@@ -484,8 +489,10 @@ def sweep_md(report):
              f"Command: `{report['command']}`. {report['reps']} repetitions per program and "
              f"setting, round robin; per-run timeout {report['timeout']} s (a timed-out setting is "
              "not repeated). Medians.", "", machine_md(report["machine"]), "",
-             "Settings are policy/max-threads/max-throughput. `troupe/caf` is troupe's figure "
-             "over CAF's under the same setting, oriented so that > 1 means troupe is better.", ""]
+             "Settings are policy/max-threads/max-throughput; troupe's defaults (what "
+             f"bench_troupe runs with unless told otherwise) are {report.get('troupe_settings', '?')}. "
+             "`troupe/caf` is troupe's figure over CAF's under the same setting, oriented so "
+             "that > 1 means troupe is better.", ""]
     lines += ["## Which settings to choose", "",
               "Each setting's figure relative to the best setting for that case (1.00 = the best; "
               "timeouts and failures count 0), then the geometric mean and the worst case.", ""]
