@@ -1,5 +1,6 @@
 // troupe::system: its configuration (from code and from the command line) and its lifetime.
 
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,6 +76,22 @@ TEST_CASE("system: settings from the command line reach the engine and troupe") 
   CHECK(sys.engine().scheduler().num_workers() == 3);
   CHECK(cfg.request_timeout == caf::timespan{50ms});
   CHECK(sys.cfg().request_timeout == caf::timespan{50ms});
+}
+
+TEST_CASE("system: settings from a config file reach the engine and troupe") {
+  std::istringstream file{"[scheduler]\nmax-threads=3\nmax-throughput=5\n"
+                          "[troupe]\nrequest-timeout=75ms\n"};
+  troupe::config cfg;
+  REQUIRE(!cfg.parse(caf::actor_system_config::string_list{}, file));
+  troupe::system sys{cfg};
+  CHECK(setting(sys, "scheduler.max-threads") == 3);
+  CHECK(setting(sys, "scheduler.max-throughput") == 5);
+  CHECK(cfg.request_timeout == caf::timespan{75ms});
+}
+
+TEST_CASE("system: a malformed command line is refused with an error, not ignored") {
+  troupe::config cfg;
+  CHECK(parse(cfg, {"--scheduler.max-threads=many"}) != caf::none);
 }
 
 TEST_CASE("system: a request without a timeout waits for troupe.request-timeout") {
