@@ -215,7 +215,8 @@ def source_commit(source):
     it. A tree exported with `git archive` may name its commit in a file SOURCE_COMMIT."""
     if (source / ".git").exists():
         git = ["git", "-C", str(source)]
-        dirty = command_output(git + ["status", "--porcelain", "--", "framework", "bench"])
+        dirty = command_output(git + ["status", "--porcelain", "--untracked-files=no", "--",
+                                      "framework", "bench", ":!bench/results"])
         return command_output(git + ["rev-parse", "--short", "HEAD"]), bool(dirty)
     marker = read_text(source / "SOURCE_COMMIT").strip()
     return (marker or "unknown"), False
