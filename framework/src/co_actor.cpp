@@ -280,7 +280,9 @@ void co_actor_impl::finish() {
 
 void co_actor_impl::on_exit() {
   waiting_ = nullptr;
-  stash_.fail_and_clear(caf::make_error(caf::sec::request_receiver_down));
+  // A caf::error allocates: build it only for an actor that leaves requests behind.
+  if (!stash_.empty())
+    stash_.fail_and_clear(caf::make_error(caf::sec::request_receiver_down));
   if (current_request_.pending())
     current_request_.deliver(caf::make_error(caf::sec::request_receiver_down));
   current_sender_ = nullptr;
