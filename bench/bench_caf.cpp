@@ -318,19 +318,11 @@ bench::result run_selective(caf::actor_system& sys, const bench::options& opts) 
 }
 
 bench::result run(caf::actor_system& sys, const bench::options& opts) {
-  if (opts.case_name == "counter")
-    return run_counter(sys, opts);
-  if (opts.case_name == "pingpong")
-    return run_pingpong(sys, opts);
-  if (opts.case_name == "spawn")
-    return run_spawn(sys, opts);
-  if (opts.case_name == "skynet")
-    return run_skynet(sys, opts);
-  if (opts.case_name == "selective")
-    return run_selective(sys, opts);
-  bench::result res;
-  res.error = "unknown case '" + opts.case_name + "'";
-  return res;
+  return bench::run_case<caf::actor_system>(sys, opts, {{"counter", run_counter},
+                                          {"pingpong", run_pingpong},
+                                          {"spawn", run_spawn},
+                                          {"skynet", run_skynet},
+                                          {"selective", run_selective}});
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -252,6 +253,25 @@ inline reports await_reports(caf::scoped_actor& self, size_t count, const stopwa
 
 /// Parses the command line into `cfg`; returns false (after printing why) if the program
 /// should stop: a parse error (exit code 64 in `code`) or `--help` (code 0).
+/// One case of a program: its name and the function that runs it on that program's system.
+template <class System>
+struct case_runner {
+  std::string_view name;
+  result (*run)(System&, const options&);
+};
+
+/// Runs the case that `opts` names, or reports an unknown case as an error.
+template <class System>
+result run_case(System& sys, const options& opts,
+                std::initializer_list<case_runner<System>> cases) {
+  for (const auto& c : cases)
+    if (opts.case_name == c.name)
+      return c.run(sys, opts);
+  result res;
+  res.error = "unknown case '" + opts.case_name + "'";
+  return res;
+}
+
 template <class Config>
 bool parse(Config& cfg, int argc, char** argv, int& code) {
   if (auto err = cfg.parse(argc, argv)) {
