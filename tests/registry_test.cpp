@@ -227,6 +227,27 @@ TEST_CASE("registry: sending to an unknown name returns unknown_name") {
   CHECK(next<caf::error>(p) == make_error(error_code::unknown_name));
 }
 
+TEST_CASE("registry: a send by name fails with unknown_name once the named actor exited") {
+  // The sender's first send puts "target" in its name cache; after the target's down message
+  // the cached entry must not be used.
+  troupe::system sys;
+  probe p{sys};
+  auto target = sys.spawn_named("target", [](troupe::co_actor& self) -> troupe::task {
+    (void)co_await self.receive<int>();
+  });
+  REQUIRE(target);
+  auto sender = sys.spawn(
+    [](troupe::co_actor& self, caf::actor reporter, caf::actor watched) -> troupe::task {
+      self.monitor(watched);
+      self.send(reporter, self.send("target", 1)); // the target takes it and exits
+      (void)co_await self.receive<caf::down_msg>();
+      self.send(reporter, self.send("target", 2));
+    },
+    p.handle(), *target);
+  CHECK(next<caf::error>(p) == caf::none);
+  CHECK(next<caf::error>(p) == make_error(error_code::unknown_name));
+}
+
 TEST_CASE("registry: of threads racing for one name exactly one wins") {
   constexpr int contenders = 8;
   troupe::system sys;
