@@ -6,7 +6,8 @@ add_executable(troupe_core_tests
   registry_test.cpp
   co_actor_test.cpp
   system_test.cpp
-  extension_test.cpp)
+  extension_test.cpp
+  co_actor_failure_test.cpp)
 target_link_libraries(troupe_core_tests PRIVATE troupe::framework doctest::doctest)
 target_compile_options(troupe_core_tests PRIVATE -Wall -Wextra)
 

@@ -284,10 +284,10 @@ void co_actor_impl::resume(std::coroutine_handle<> h) {
 }
 
 void co_actor_impl::finish() {
-  if (current_request_.pending())
-    settle_request();
   auto escaped = body_.handle().promise().escaped;
   if (!escaped) {
+    if (current_request_.pending())
+      settle_request();
     quit();
     return;
   }
@@ -298,7 +298,14 @@ void co_actor_impl::finish() {
     what = e.what();
   } catch (...) {
   }
-  quit(make_error(error_code::coroutine_exception, std::move(what)));
+  // As Erlang's gen_server:call reports the callee's crash: the request being handled, and
+  // those waiting in the stash, fail with why the actor died.
+  auto reason = make_error(error_code::coroutine_exception, std::move(what));
+  if (current_request_.pending())
+    current_request_.deliver(reason);
+  if (!stash_.empty())
+    stash_.fail_and_clear(reason);
+  quit(std::move(reason));
 }
 
 void co_actor_impl::on_exit() {
