@@ -12,6 +12,8 @@
 # `SophisticatedRoundRobin` cells of the multiprocessing lecture (seeds/002, lines 662-701,
 # 846-898 and 912-971), saved as simple.py, primitive.py and sophisticated.py and run unchanged:
 #   /usr/bin/python3 simple.py > tests/expected/round_robin_simple.txt   (and so on)
+# tests/expected/event_loop.txt: the call_soon / call_later cell of the same lecture (lines
+# 1080-1126), saved as event_loop.py and run unchanged (it takes 9 s).
 if(NOT TARGET sample_actor_scheduler OR NOT TARGET sample_task_scheduler)
   return()
 endif()
@@ -44,3 +46,8 @@ add_sample_test(round_robin python "each scheduler prints its Python original's 
 add_sample_test(round_robin zero_slice "a time slice that rounds down to 0 runs as 1 instead of looping")
 add_sample_test(round_robin bad_args "a bad option is an error that names it")
 add_sample_test(round_robin help "--help says what the program is")
+
+add_sample_test(event_loop python "prints the Python original's nine lines in order")
+add_sample_test(event_loop ticks "--ticks sets the end time of the chain")
+add_sample_test(event_loop bad_args "a bad option is an error that names it")
+add_sample_test(event_loop help "--help says what the program is")
