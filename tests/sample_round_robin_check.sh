@@ -1,40 +1,15 @@
 #!/usr/bin/env bash
 # Runs the round_robin sample and checks what it prints; registered by sample_tests.cmake.
-# usage: sample_round_robin_check.sh BINARY CASE EXPECTED_DIR
 #   CASE: python (each scheduler byte for byte as its Python original), zero_slice, bad_args, help
-set -euo pipefail
-
-bin=$1
-case=$2
-expected_dir=$3
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-out=$work/stdout
-err=$work/stderr
-
-fail() {
-  echo "FAIL ($case): $*" >&2
-  echo "--- stderr:" >&2
-  cat "$err" >&2 || true
-  exit 1
-}
-
-run() {
-  rc=0
-  "$bin" "$@" >"$out" 2>"$err" || rc=$?
-}
+source "$(dirname "${BASH_SOURCE[0]}")/sample_check_common.sh"
 
 case $case in
 python)
   # The order comes from the schedulers' protocol, not from timing: try several settings.
   for scheduler in simple primitive sophisticated; do
-    for args in "" --scheduler.policy=sharing --scheduler.max-threads=4; do
-      run --scheduler=$scheduler $args
-      [[ $rc -eq 0 ]] || fail "exit code $rc for $scheduler '$args'"
-      cmp "$out" "$expected_dir/round_robin_$scheduler.txt" >&2 ||
-        fail "$scheduler '$args' differs:$(echo; diff "$out" "$expected_dir/round_robin_$scheduler.txt")"
-    done
+    expect_output "round_robin_$scheduler.txt" "--scheduler=$scheduler" \
+      "--scheduler=$scheduler --scheduler.policy=sharing" \
+      "--scheduler=$scheduler --scheduler.max-threads=4"
   done
   ;;
 zero_slice)
@@ -46,12 +21,7 @@ zero_slice)
     cmp - "$out" >&2 || fail "a zero slice is not run as 1:$(echo; cat "$out")"
   ;;
 bad_args)
-  for args in --scheduler=fastest --priority=0 --task1=x --bogus; do
-    run "$args"
-    [[ $rc -eq 2 ]] || fail "exit code $rc for bad argument '$args'"
-    [[ ! -s $out ]] || fail "bad argument '$args' printed to stdout"
-    grep -q -- "${args%%=*}" "$err" || fail "the message for '$args' does not name it"
-  done
+  expect_refused --scheduler=fastest --priority=0 --task1=x --bogus
   ;;
 help)
   run --help

@@ -14,6 +14,8 @@
 #   /usr/bin/python3 simple.py > tests/expected/round_robin_simple.txt   (and so on)
 # tests/expected/event_loop.txt: the call_soon / call_later cell of the same lecture (lines
 # 1080-1126), saved as event_loop.py and run unchanged (it takes 9 s).
+# tests/expected/callbacks.txt: the four callback cells of the same lecture (lines 719-730,
+# 738-762, 767-806 and 812-838) saved in order as one callbacks.py and run unchanged.
 if(NOT TARGET sample_actor_scheduler OR NOT TARGET sample_task_scheduler)
   return()
 endif()
@@ -51,3 +53,7 @@ add_sample_test(event_loop python "prints the Python original's nine lines in or
 add_sample_test(event_loop ticks "--ticks sets the end time of the chain")
 add_sample_test(event_loop bad_args "a bad option is an error that names it")
 add_sample_test(event_loop help "--help says what the program is")
+
+add_sample_test(callbacks python "prints the Python originals' lines in their order")
+add_sample_test(callbacks bad_args "a bad option is an error that names it")
+add_sample_test(callbacks help "--help says what the program is")
