@@ -44,7 +44,12 @@ std::size_t batch_encoder::plan(const message_view& msg) {
   new_types_.clear();
   auto base = static_cast<uint32_t>(types_.size());
   for (const auto& p : msg.payload) {
+    if (!last_type_.key.empty() && p.type_url == last_type_.key) { // skip the hashing
+      type_slots_.push_back({last_type_.index, false});
+      continue;
+    }
     if (auto i = types_.find(p.type_url); i != types_.end()) {
+      last_type_ = {i->first, i->second};
       type_slots_.push_back({i->second, false});
       continue;
     }
@@ -58,7 +63,10 @@ std::size_t batch_encoder::plan(const message_view& msg) {
   }
   name_slot_ = {};
   if (msg.reply_to == 0 && !msg.target.name.empty()) {
-    if (auto i = names_.find(msg.target.name); i != names_.end()) {
+    if (msg.target.name == last_name_.key) {
+      name_slot_ = {last_name_.index + 1, false};
+    } else if (auto i = names_.find(msg.target.name); i != names_.end()) {
+      last_name_ = {i->first, i->second};
       name_slot_ = {i->second + 1, false};
     } else {
       name_slot_ = {static_cast<uint32_t>(names_.size()) + 1, true};
@@ -176,6 +184,8 @@ void batch_encoder::reset() {
   count_ = 0;
   clear_and_trim(tables_);
   clear_and_trim(body_);
+  last_type_ = {};
+  last_name_ = {};
   types_.clear();
   names_.clear();
   senders_.clear();

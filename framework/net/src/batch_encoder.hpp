@@ -42,6 +42,12 @@ private:
   };
   using string_table = std::unordered_map<std::string, uint32_t, string_hash, std::equal_to<>>;
 
+  /// The table entry found last (a view of its key in the table, which is node-based).
+  struct last_hit {
+    std::string_view key;
+    uint32_t index = 0;
+  };
+
   /// A value's place in a table: found there, or to be appended as entry `index`.
   struct slot {
     uint32_t index = 0;
@@ -61,6 +67,8 @@ private:
   std::vector<char> body_;   // encoded Batch field 4, one per message
   string_table types_;
   string_table names_;
+  last_hit last_type_;
+  last_hit last_name_;
   std::unordered_map<uint64_t, uint32_t> senders_;
   // The plan of the message being added: table indices of its types, name and sender.
   std::vector<slot> type_slots_;

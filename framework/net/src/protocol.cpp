@@ -24,7 +24,8 @@ namespace {
 /// The default frame limit, assumed for a peer that does not announce one.
 constexpr uint32_t default_frame_limit = 16 * 1024 * 1024;
 
-/// Parsing a frame allocates from this block first; it is kept across frames.
+/// Parsing a frame allocates from a block of this size first (kept across frames), then from
+/// blocks of at most this size.
 constexpr std::size_t arena_block_size = 64 * 1024;
 
 const char* kind_name(kind k) {
@@ -96,11 +97,40 @@ std::string ms_text(protocol_clock::duration d) {
   return std::to_string(duration_cast<milliseconds>(d).count()) + " ms";
 }
 
-google::protobuf::ArenaOptions arena_options(char* block) {
-  google::protobuf::ArenaOptions opts;
-  opts.initial_block = block;
-  opts.initial_block_size = arena_block_size;
-  return opts;
+/// The arena frames are parsed on: one per thread, shared by all connections that thread
+/// serves (one per connection would hold its block for the connection's life), reset after
+/// each frame.
+struct parse_arena {
+  std::unique_ptr<char[]> block = std::make_unique<char[]>(arena_block_size);
+  google::protobuf::Arena arena{options(block.get())};
+  bool busy = false;
+
+  static google::protobuf::ArenaOptions options(char* block) {
+    google::protobuf::ArenaOptions opts;
+    opts.initial_block = block;
+    opts.initial_block_size = arena_block_size;
+    opts.max_block_size = arena_block_size;
+    return opts;
+  }
+};
+
+/// Runs `f(arena)` on this thread's parse arena and resets it afterwards. If a callback parses
+/// a frame of another connection meanwhile (re-entry), that one gets an arena of its own.
+template <class F> bool with_parse_arena(F&& f) {
+  thread_local parse_arena shared;
+  if (shared.busy) {
+    google::protobuf::Arena own;
+    return f(own);
+  }
+  shared.busy = true;
+  struct release {
+    parse_arena& a;
+    ~release() {
+      a.arena.Reset();
+      a.busy = false;
+    }
+  } guard{shared};
+  return f(shared.arena);
 }
 
 } // namespace
@@ -110,8 +140,7 @@ struct protocol::impl {
       : self(r), cfg(std::move(c)), callee(cb), guard(g),
         st(r == role::acceptor ? state::awaiting_hello : state::created),
         splitter(cfg.max_frame_size), batch(cfg.max_batch_bytes, cfg.max_batch_messages),
-        arena_block(std::make_unique<char[]>(arena_block_size)),
-        arena(arena_options(arena_block.get())), peer_max(default_frame_limit) {}
+        peer_max(default_frame_limit) {}
 
   // -- state ----------------------------------------------------------------------------------
 
@@ -122,8 +151,6 @@ struct protocol::impl {
   state st;
   frame_splitter splitter;
   batch_encoder batch;
-  std::unique_ptr<char[]> arena_block; // before `arena`, which uses it
-  google::protobuf::Arena arena;
   std::vector<payload_view> payload_scratch;
   std::vector<char> out;  // bytes to write now
   std::vector<char> held; // frames waiting for the handshake
@@ -190,14 +217,13 @@ struct protocol::impl {
   // -- input ----------------------------------------------------------------------------------
 
   bool on_frame(std::span<const char> body) {
-    auto* f = google::protobuf::Arena::CreateMessage<pb::Frame>(&arena);
-    bool go_on =
-      f->ParseFromArray(body.data(), static_cast<int>(body.size()))
-        ? dispatch(*f)
-        : fail(error_code::malformed_frame, "a frame of " + std::to_string(body.size()) +
-                                              " bytes does not parse as troupe.wire.Frame");
-    arena.Reset();
-    return go_on;
+    return with_parse_arena([&](google::protobuf::Arena& arena) {
+      auto* f = google::protobuf::Arena::CreateMessage<pb::Frame>(&arena);
+      if (f->ParseFromArray(body.data(), static_cast<int>(body.size())))
+        return dispatch(*f);
+      return fail(error_code::malformed_frame, "a frame of " + std::to_string(body.size()) +
+                                                 " bytes does not parse as troupe.wire.Frame");
+    });
   }
 
   bool dispatch(const pb::Frame& f) {
