@@ -294,3 +294,63 @@ TEST_CASE("protocol: control frames keep their order with the messages sent befo
                                                           "goodbye shutdown"});
   CHECK(c.acceptor.closed());
 }
+
+TEST_CASE("protocol: alternating and empty type URLs get the right table entries") {
+  connection c;
+  c.pump();
+  std::vector<std::string> urls{"a", "b", "a", "", "b", "", "a"};
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < urls.size(); ++i)
+    values.emplace_back(1, static_cast<char>('0' + i));
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    payload_view p[] = {{urls[i], values[i]}};
+    REQUIRE(!c.connector.proto.add_message(to_name("counter", p)));
+  }
+  c.connector.proto.flush();
+  auto bytes = c.connector.take();
+  CHECK(parse_frames(bytes).at(0).batch().type_urls_size() == 3);
+  CHECK(feed(c.acceptor.proto, bytes, t0));
+  REQUIRE(c.acceptor.rec.messages.size() == urls.size());
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    CHECK(c.acceptor.rec.messages[i].payload.at(0).first == urls[i]);
+    CHECK(c.acceptor.rec.messages[i].payload.at(0).second == values[i]);
+  }
+}
+
+TEST_CASE("protocol: a goodbye sent from a callback stops the rest of the batch") {
+  connection c;
+  c.pump();
+  payload_view p[] = {{int32_url, "\x08\x05"}};
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(!c.connector.proto.add_message(to_name("counter", p)));
+  c.connector.proto.flush();
+  c.acceptor.rec.after_message = [&] { c.acceptor.proto.send_goodbye("enough"); };
+  CHECK_FALSE(feed(c.acceptor.proto, c.connector.take(), t0));
+  CHECK(c.acceptor.rec.messages.size() == 1);
+  CHECK(c.acceptor.closed());
+  c.pump();
+  CHECK(c.connector.rec.events.back() == "goodbye enough");
+}
+
+TEST_CASE("protocol: a callback may feed another connection while a frame is being read") {
+  connection first;
+  connection second;
+  first.pump();
+  second.pump();
+  payload_view p[] = {{int32_url, "\x08\x05"}};
+  REQUIRE(!first.connector.proto.add_message(to_name("counter", p)));
+  REQUIRE(!first.connector.proto.add_message(to_name("counter", p)));
+  first.connector.proto.flush();
+  REQUIRE(!second.connector.proto.add_message(to_name("other", p)));
+  second.connector.proto.flush();
+  auto inner = second.connector.take();
+  first.acceptor.rec.after_message = [&] {
+    if (!inner.empty())
+      CHECK(feed(second.acceptor.proto, std::exchange(inner, {}), t0));
+  };
+  CHECK(feed(first.acceptor.proto, first.connector.take(), t0));
+  CHECK(first.acceptor.rec.messages.size() == 2);
+  CHECK(first.acceptor.rec.messages[1].target_name == "counter");
+  REQUIRE(second.acceptor.rec.messages.size() == 1);
+  CHECK(second.acceptor.rec.messages[0].target_name == "other");
+}

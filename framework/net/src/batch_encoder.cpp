@@ -128,11 +128,11 @@ void batch_encoder::commit(const message_view& msg, std::size_t size, std::size_
   tables_.resize(old + extra);
   char* t = tables_.data() + old;
   for (auto type : new_types_) {
-    t = we::put_string_field(t, wf::batch_type_urls, type);
+    t = we::put_string_element(t, wf::batch_type_urls, type);
     types_.emplace(std::string{type}, static_cast<uint32_t>(types_.size()));
   }
   if (name_slot_.is_new) {
-    t = we::put_string_field(t, wf::batch_target_names, msg.target.name);
+    t = we::put_string_element(t, wf::batch_target_names, msg.target.name);
     names_.emplace(std::string{msg.target.name}, name_slot_.index - 1);
   }
   if (sender_slot_.is_new) {
