@@ -168,27 +168,85 @@ TEST_CASE("protocol: a batch is closed at its message count and at its byte boun
 
 TEST_CASE("protocol: a message over the peer's frame limit fails at the sender, alone") {
   auto acceptor_cfg = config(22);
-  acceptor_cfg.max_frame_size = 4096;
+  acceptor_cfg.max_frame_size = 65536;
   connection c{config(11), acceptor_cfg};
   c.pump();
-  CHECK(c.connector.proto.send_limit() == 4096);
+  CHECK(c.connector.proto.send_limit() == 65536);
   payload_view small[] = {{int32_url, "\x08\x01"}};
   REQUIRE(!c.connector.proto.add_message(to_name("counter", small)));
-  std::string huge(5000, 'h');
+  std::string huge(70000, 'h');
   payload_view too_big[] = {{string_url, huge}};
   auto err = c.connector.proto.add_message(to_name("counter", too_big));
   CHECK(err == make_error(error_code::frame_too_large));
-  std::string fits(4000, 'f');
+  std::string fits(65400, 'f');
   payload_view ok[] = {{string_url, fits}};
   REQUIRE(!c.connector.proto.add_message(to_name("counter", ok)));
   c.connector.proto.flush();
   auto bytes = c.connector.take();
-  for (const auto& f : parse_frames(bytes))
-    CHECK(f.ByteSizeLong() <= 4096);
+  auto frames = parse_frames(bytes);
+  CHECK(frames.size() == 2); // the big one did not fit beside the small one
+  for (const auto& f : frames)
+    CHECK(f.ByteSizeLong() <= 65536);
   CHECK(feed(c.acceptor.proto, bytes, t0));
   REQUIRE(c.acceptor.rec.messages.size() == 2);
   CHECK(c.acceptor.rec.messages[1].payload[0].second == fits);
   CHECK(c.connector.proto.current_state() == protocol::state::established);
+}
+
+TEST_CASE("protocol: a peer announcing a frame limit under 64 KiB is refused") {
+  auto acceptor_cfg = config(22);
+  acceptor_cfg.max_frame_size = 4096;
+  connection c{config(11), acceptor_cfg};
+  c.pump();
+  REQUIRE(c.connector.rec.protocol_error.has_value());
+  CHECK(c.connector.rec.protocol_error->first == error_code::handshake_failed);
+  CHECK(c.connector.rec.protocol_error->second ==
+        "Challenge.max_frame_size must be 0 or at least 65536, got 4096");
+}
+
+TEST_CASE("protocol: a target name or type URL that is not UTF-8 fails alone at the sender") {
+  connection c;
+  c.pump();
+  payload_view good[] = {{int32_url, "\x08\x01"}};
+  payload_view bad_type[] = {{"type.googleapis.com/\xff", "\x08\x01"}};
+  REQUIRE(!c.connector.proto.add_message(to_name("counter", good)));
+  CHECK(c.connector.proto.add_message(to_name("caf\xc3(", good)) ==
+        make_error(error_code::cannot_cross));
+  CHECK(c.connector.proto.add_message(to_name("counter", bad_type)) ==
+        make_error(error_code::cannot_cross));
+  REQUIRE(!c.connector.proto.add_message(to_name("counter", good)));
+  c.connector.proto.flush();
+  auto bytes = c.connector.take();
+  auto b = parse_frames(bytes).at(0).batch();
+  CHECK(b.messages_size() == 2);
+  CHECK(b.type_urls_size() == 1);
+  CHECK(b.target_names_size() == 1);
+  CHECK(feed(c.acceptor.proto, bytes, t0));
+  CHECK(c.acceptor.rec.messages.size() == 2);
+}
+
+TEST_CASE(
+  "protocol: texts that are not UTF-8 or too long are repaired, never refused by the peer") {
+  connection c;
+  c.pump();
+  std::string bad = "caf\xc3(\xed\xa0\x80!"; // a cut sequence, a surrogate
+  std::string repaired = "caf\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!";
+  detail::error_view refusal{5, "system", bad};
+  message_view reply;
+  reply.reply_to = 3;
+  reply.error = &refusal;
+  REQUIRE(!c.connector.proto.add_message(reply));
+  c.connector.proto.send_error(error_code::unknown_type, bad, 4, 0);
+  std::string long_text(5000, 'x');
+  long_text.replace(4094, 3, "\xe2\x82\xac"); // a 3-byte character across the 4096 mark
+  c.connector.proto.send_down({7, {}}, {1, "exit", long_text});
+  c.connector.proto.send_goodbye(bad);
+  c.pump();
+  REQUIRE(c.acceptor.rec.messages.size() == 1);
+  CHECK(c.acceptor.rec.messages[0].error->text == repaired);
+  CHECK(c.acceptor.rec.peer_error_texts.at(0) == repaired);
+  CHECK(c.acceptor.rec.events.at(3) == "down 7  1 exit " + long_text.substr(0, 4094));
+  CHECK(c.acceptor.rec.events.at(4) == "goodbye " + repaired);
 }
 
 TEST_CASE("protocol: messages added before the handshake is done are held, then delivered") {

@@ -7,7 +7,8 @@ set(troupe_net_test_sources
   net_protocol_test.cpp
   net_protocol_batch_test.cpp
   net_protocol_stream_test.cpp
-  net_protocol_timers_test.cpp)
+  net_protocol_timers_test.cpp
+  net_utf8_test.cpp)
 
 add_executable(troupe_net_tests ${troupe_net_test_sources})
 target_link_libraries(troupe_net_tests PRIVATE troupe::net troupe_wire_proto doctest::doctest)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "utf8.hpp"
 #include "wire_encoding.hpp"
 #include "wire_fields.hpp"
 
@@ -40,6 +41,7 @@ batch_encoder::batch_encoder(std::size_t max_bytes, std::size_t max_messages)
 
 std::size_t batch_encoder::plan(const message_view& msg) {
   std::size_t extra = 0;
+  invalid_ = nullptr;
   type_slots_.clear();
   new_types_.clear();
   auto base = static_cast<uint32_t>(types_.size());
@@ -57,6 +59,8 @@ std::size_t batch_encoder::plan(const message_view& msg) {
     auto index = base + static_cast<uint32_t>(k - new_types_.begin());
     type_slots_.push_back({index, false});
     if (k == new_types_.end()) {
+      if (!is_valid_utf8(p.type_url))
+        invalid_ = "a payload's type URL is not valid UTF-8";
       new_types_.push_back(p.type_url);
       extra += we::delimited_field_size(p.type_url.size());
     }
@@ -69,6 +73,8 @@ std::size_t batch_encoder::plan(const message_view& msg) {
       last_name_ = {i->first, i->second};
       name_slot_ = {i->second + 1, false};
     } else {
+      if (!is_valid_utf8(msg.target.name))
+        invalid_ = "the target name is not valid UTF-8";
       name_slot_ = {static_cast<uint32_t>(names_.size()) + 1, true};
       extra += we::delimited_field_size(msg.target.name.size());
     }
@@ -104,6 +110,8 @@ std::size_t batch_encoder::message_size(const message_view& msg) const {
 caf::error batch_encoder::add(const message_view& msg, uint32_t frame_limit,
                               std::vector<char>& sink) {
   auto extra = plan(msg);
+  if (invalid_ != nullptr) // the peer would refuse the whole frame: refuse this message alone
+    return make_error(error_code::cannot_cross, invalid_);
   auto size = message_size(msg);
   if (count_ > 0 && frame_body_size(tables_.size() + body_.size() + extra +
                                     we::delimited_field_size(size)) > frame_limit) {

@@ -10,6 +10,7 @@
 #include "handshake_crypto.hpp"
 #include "replay_guard.hpp"
 #include "troupe/wire.pb.h"
+#include "utf8.hpp"
 #include "wire_encoding.hpp"
 
 namespace troupe::net::detail {
@@ -23,6 +24,10 @@ namespace {
 
 /// The default frame limit, assumed for a peer that does not announce one.
 constexpr uint32_t default_frame_limit = 16 * 1024 * 1024;
+
+/// The smallest frame limit a peer may announce: every control frame fits (texts are capped at
+/// max_wire_text bytes, names at 255).
+constexpr uint32_t min_frame_limit = 64 * 1024;
 
 /// Parsing a frame allocates from a block of this size first (kept across frames), then from
 /// blocks of at most this size.
@@ -66,8 +71,13 @@ error_view view_of(const pb::ErrorValue& e) {
 
 void fill(pb::ErrorValue* out, const error_view& e) {
   out->set_code(e.code);
-  out->set_category(std::string{e.category});
-  out->set_text(std::string{e.text});
+  out->set_category(to_wire_text(e.category));
+  out->set_text(to_wire_text(e.text));
+}
+
+/// True if `e` can go into a frame as it is (valid UTF-8, text within max_wire_text).
+bool fit_for_wire(const error_view& e) {
+  return e.text.size() <= max_wire_text && is_valid_utf8(e.category) && is_valid_utf8(e.text);
 }
 
 actor_target target_of(uint64_t id, const std::string& name) {
@@ -78,7 +88,7 @@ template <class T> void fill_target(T* out, const actor_target& t) {
   if (t.name.empty())
     out->set_actor_id(t.id);
   else
-    out->set_name(std::string{t.name});
+    out->set_name(to_wire_text(t.name));
 }
 
 template <class T> bool has_one_target(const T& x) {
@@ -188,7 +198,7 @@ struct protocol::impl {
     pb::Frame f;
     auto* e = f.mutable_error();
     e->set_code(static_cast<uint32_t>(code));
-    e->set_text(std::string{text});
+    e->set_text(to_wire_text(text));
     e->set_closing(true);
     write_frame(f, out);
     st = state::closed;
@@ -285,6 +295,11 @@ struct protocol::impl {
     peer_nonce = h.nonce();
     peer_incarnation = h.incarnation();
     peer_endpoint = h.endpoint();
+    if (h.max_frame_size() != 0 && h.max_frame_size() < min_frame_limit)
+      return fail(error_code::handshake_failed, std::string{what} +
+                                                  ".max_frame_size must be 0 or at least " +
+                                                  std::to_string(min_frame_limit) + ", got " +
+                                                  std::to_string(h.max_frame_size()));
     peer_max = h.max_frame_size() != 0 ? h.max_frame_size() : default_frame_limit;
     return true;
   }
@@ -317,7 +332,7 @@ struct protocol::impl {
     auto* c = f.mutable_challenge();
     c->set_version(protocol_version);
     c->set_incarnation(cfg.incarnation);
-    c->set_endpoint(cfg.endpoint);
+    c->set_endpoint(to_wire_text(cfg.endpoint));
     c->set_nonce(own_nonce);
     c->set_max_frame_size(cfg.max_frame_size);
     if (!cfg.secret.empty())
@@ -477,7 +492,7 @@ void protocol::start(protocol_clock::time_point now) {
   auto* h = f.mutable_hello();
   h->set_version(protocol_version);
   h->set_incarnation(d.cfg.incarnation);
-  h->set_endpoint(d.cfg.endpoint);
+  h->set_endpoint(to_wire_text(d.cfg.endpoint));
   h->set_nonce(d.own_nonce);
   h->set_max_frame_size(d.cfg.max_frame_size);
   write_frame(f, d.out);
@@ -551,6 +566,15 @@ caf::error protocol::add_message(const message_view& msg) {
   if (msg.error != nullptr && (msg.reply_to == 0 || !msg.payload.empty()))
     return make_error(error_code::malformed_frame,
                       "an error is only allowed on a reply without payload");
+  if (msg.error != nullptr && !fit_for_wire(*msg.error)) {
+    // Rare (an error reply whose text is not UTF-8 or very long): encode a repaired copy.
+    auto category = to_wire_text(msg.error->category);
+    auto text = to_wire_text(msg.error->text);
+    error_view repaired{msg.error->code, category, text};
+    auto copy = msg;
+    copy.error = &repaired;
+    return d.batch.add(copy, d.send_limit(), d.data_sink());
+  }
   return d.batch.add(msg, d.send_limit(), d.data_sink());
 }
 
@@ -575,14 +599,14 @@ void protocol::send_down(const actor_target& actor, const error_view& reason) {
   pb::Frame f;
   auto* d = f.mutable_down();
   d->set_actor_id(actor.id);
-  d->set_name(std::string{actor.name});
+  d->set_name(to_wire_text(actor.name));
   fill(d->mutable_reason(), reason);
   impl_->send_control(f);
 }
 
 void protocol::send_lookup(std::string_view name, uint64_t request_id) {
   pb::Frame f;
-  f.mutable_lookup()->set_name(std::string{name});
+  f.mutable_lookup()->set_name(to_wire_text(name));
   f.mutable_lookup()->set_request_id(request_id);
   impl_->send_control(f);
 }
@@ -602,7 +626,7 @@ void protocol::send_error(error_code code, std::string_view text, uint64_t reque
   pb::Frame f;
   auto* e = f.mutable_error();
   e->set_code(static_cast<uint32_t>(code));
-  e->set_text(std::string{text});
+  e->set_text(to_wire_text(text));
   e->set_request_id(request_id);
   e->set_actor_id(actor_id);
   impl_->send_control(f);
@@ -620,7 +644,7 @@ void protocol::send_goodbye(std::string_view reason) {
     d.batch.finish(d.out);
   d.held.clear();
   pb::Frame f;
-  f.mutable_goodbye()->set_reason(std::string{reason});
+  f.mutable_goodbye()->set_reason(to_wire_text(reason));
   write_frame(f, d.out);
   d.st = state::closed;
 }

@@ -200,13 +200,18 @@ public:
   /// Adds a message to the open batch (closing the batch into a frame first if it is full).
   /// Before the handshake is done, finished frames are held and released when it is.
   /// Errors: `frame_too_large` if the message alone exceeds the peer's frame limit (nothing is
-  /// written); `unexpected_frame` once closed; `malformed_frame` if it has neither target nor
-  /// `reply_to`, or both `request_id` and `reply_to`.
+  /// written); `cannot_cross` if its target name or a type URL is not valid UTF-8 (the peer
+  /// would refuse the whole frame); `unexpected_frame` once closed; `malformed_frame` if it has
+  /// neither target nor `reply_to`, or both `request_id` and `reply_to`. An error reply's text
+  /// is repaired as the texts of control frames are (see below).
   caf::error add_message(const message_view& msg);
 
   /// Closes the open batch (if any) into a frame in `output()`. Call it when the node has no
   /// more messages at hand, e.g. at the end of a read or of a mailbox drain.
   void flush();
+
+  // Control frames. Their texts and names are made valid UTF-8 (ill-formed bytes replaced by
+  // U+FFFD) and texts are cut to 4 KiB, so that the peer never refuses a frame for them.
 
   /// Writes a Monitor frame (after the open batch, to keep order).
   void send_monitor(const actor_target& target);
