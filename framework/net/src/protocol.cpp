@@ -503,6 +503,8 @@ bool protocol::consume(std::span<const char> bytes, protocol_clock::time_point n
   auto& d = *impl_;
   if (d.st == state::closed)
     return false;
+  if (bytes.empty())
+    return true; // no byte, no sign of life
   d.now = d.last_received = now; // any byte, even of a partial frame, shows the peer is alive
   using result = frame_splitter::result;
   switch (d.splitter.feed(bytes, [&d](std::span<const char> body) { return d.on_frame(body); })) {
