@@ -193,14 +193,29 @@ TEST_CASE("protocol: a message over the peer's frame limit fails at the sender, 
   CHECK(c.connector.proto.current_state() == protocol::state::established);
 }
 
-TEST_CASE("protocol: a peer announcing a frame limit under 64 KiB is refused") {
-  auto acceptor_cfg = config(22);
-  acceptor_cfg.max_frame_size = 4096;
-  connection c{config(11), acceptor_cfg};
+TEST_CASE("protocol: a frame limit under 64 KiB is raised to 64 KiB") {
+  auto cfg = config(22);
+  cfg.max_frame_size = 100;
+  connection c{config(11), cfg};
   c.pump();
-  REQUIRE(c.connector.rec.protocol_error.has_value());
-  CHECK(c.connector.rec.protocol_error->first == error_code::handshake_failed);
-  CHECK(c.connector.rec.protocol_error->second ==
+  CHECK(c.connector.proto.send_limit() == detail::min_frame_size);
+  CHECK(c.acceptor.proto.current_state() == protocol::state::established);
+}
+
+TEST_CASE("protocol: a peer announcing a frame limit under 64 KiB is refused") {
+  side connector{protocol::role::connector, config(11)};
+  connector.proto.start(t0);
+  connector.take(); // the Hello
+  troupe::wire::Frame f;
+  auto* ch = f.mutable_challenge();
+  ch->set_version(1);
+  ch->set_incarnation(22);
+  ch->set_nonce(std::string(32, 'c'));
+  ch->set_max_frame_size(4096);
+  CHECK_FALSE(feed(connector.proto, frame_bytes(f), t0));
+  REQUIRE(connector.rec.protocol_error.has_value());
+  CHECK(connector.rec.protocol_error->first == error_code::handshake_failed);
+  CHECK(connector.rec.protocol_error->second ==
         "Challenge.max_frame_size must be 0 or at least 65536, got 4096");
 }
 

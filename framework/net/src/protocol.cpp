@@ -25,10 +25,6 @@ namespace {
 /// The default frame limit, assumed for a peer that does not announce one.
 constexpr uint32_t default_frame_limit = 16 * 1024 * 1024;
 
-/// The smallest frame limit a peer may announce: every control frame fits (texts are capped at
-/// max_wire_text bytes, names at 255).
-constexpr uint32_t min_frame_limit = 64 * 1024;
-
 /// Parsing a frame allocates from a block of this size first (kept across frames), then from
 /// blocks of at most this size.
 constexpr std::size_t arena_block_size = 64 * 1024;
@@ -145,9 +141,15 @@ template <class F> bool with_parse_arena(F&& f) {
 
 } // namespace
 
+/// Returns `c` with its frame limit raised to the minimum if it is below.
+protocol_config with_limits(protocol_config c) {
+  c.max_frame_size = std::max(c.max_frame_size, min_frame_size);
+  return c;
+}
+
 struct protocol::impl {
   impl(role r, protocol_config c, protocol_callee& cb, replay_guard& g)
-      : self(r), cfg(std::move(c)), callee(cb), guard(g),
+      : self(r), cfg(with_limits(std::move(c))), callee(cb), guard(g),
         st(r == role::acceptor ? state::awaiting_hello : state::created),
         splitter(cfg.max_frame_size), batch(cfg.max_batch_bytes, cfg.max_batch_messages),
         peer_max(default_frame_limit) {}
@@ -295,11 +297,10 @@ struct protocol::impl {
     peer_nonce = h.nonce();
     peer_incarnation = h.incarnation();
     peer_endpoint = h.endpoint();
-    if (h.max_frame_size() != 0 && h.max_frame_size() < min_frame_limit)
-      return fail(error_code::handshake_failed, std::string{what} +
-                                                  ".max_frame_size must be 0 or at least " +
-                                                  std::to_string(min_frame_limit) + ", got " +
-                                                  std::to_string(h.max_frame_size()));
+    if (h.max_frame_size() != 0 && h.max_frame_size() < min_frame_size)
+      return fail(error_code::handshake_failed,
+                  std::string{what} + ".max_frame_size must be 0 or at least " +
+                    std::to_string(min_frame_size) + ", got " + std::to_string(h.max_frame_size()));
     peer_max = h.max_frame_size() != 0 ? h.max_frame_size() : default_frame_limit;
     return true;
   }
@@ -504,7 +505,7 @@ bool protocol::consume(std::span<const char> bytes, protocol_clock::time_point n
   if (d.st == state::closed)
     return false;
   if (bytes.empty())
-    return true; // no byte, no sign of life
+    return true;                 // no byte, no sign of life
   d.now = d.last_received = now; // any byte, even of a partial frame, shows the peer is alive
   using result = frame_splitter::result;
   switch (d.splitter.feed(bytes, [&d](std::span<const char> body) { return d.on_frame(body); })) {

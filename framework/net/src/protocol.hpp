@@ -27,6 +27,10 @@ constexpr uint32_t protocol_version = 1;
 /// Size of the handshake nonces and of the HMAC-SHA256 proofs, in bytes.
 constexpr std::size_t nonce_size = 32;
 
+/// The smallest frame limit a side may have (every control frame fits under it); a peer that
+/// announces less is refused, a smaller `protocol_config::max_frame_size` is raised to it.
+constexpr uint32_t min_frame_size = 64 * 1024;
+
 /// Settings of one connection's protocol; the node fills them from its `troupe.net.*` options.
 struct protocol_config {
   /// This process's incarnation id: random, drawn once per process start.
@@ -35,7 +39,8 @@ struct protocol_config {
   std::string endpoint;
   /// The shared secret; empty means none (then the peer must have none either).
   std::string secret;
-  /// Largest frame body accepted from the peer (and announced to it), in bytes.
+  /// Largest frame body accepted from the peer (and announced to it), in bytes; at least
+  /// `min_frame_size`.
   uint32_t max_frame_size = 16 * 1024 * 1024;
   /// A batch is closed into a frame once its messages reach this many bytes...
   std::size_t max_batch_bytes = 64 * 1024;
