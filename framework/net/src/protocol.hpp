@@ -253,7 +253,7 @@ public:
   /// Returns the current state.
   state current_state() const;
 
-  /// The peer's incarnation id (0 until the handshake is done).
+  /// The peer's incarnation id (0 until its Hello or Challenge is accepted).
   uint64_t peer_incarnation() const;
 
   /// The endpoint the peer listens on, empty if it did not tell one.
