@@ -203,11 +203,13 @@ public:
   protocol_clock::time_point next_deadline() const;
 
   /// Adds a message to the open batch (closing the batch into a frame first if it is full).
-  /// Before the handshake is done, finished frames are held and released when it is.
+  /// Before the handshake is done, finished frames are held and released when it is; the
+  /// peer's frame limit is not known then, so they are checked against this side's own.
   /// Errors: `frame_too_large` if the message alone exceeds the peer's frame limit (nothing is
   /// written); `cannot_cross` if its target name or a type URL is not valid UTF-8 (the peer
   /// would refuse the whole frame); `unexpected_frame` once closed; `malformed_frame` if it has
-  /// neither target nor `reply_to`, or both `request_id` and `reply_to`. An error reply's text
+  /// neither target nor `reply_to`, both `request_id` and `reply_to`, or an error with a
+  /// payload or without `reply_to`. An error reply's text
   /// is repaired as the texts of control frames are (see below).
   caf::error add_message(const message_view& msg);
 
