@@ -47,3 +47,27 @@ if(TARGET sample_producer_consumer)
   add_sample_test(producer_consumer bad_args "a bad option is an error that names it")
   add_sample_test(producer_consumer help "--help says what the program is")
 endif()
+
+# The other pattern samples share one script; add_pattern_sample_test(<program> <case> <text>).
+function(add_pattern_sample_test program case description)
+  if(NOT TARGET sample_${program})
+    return()
+  endif()
+  add_test(NAME "sample: ${program}: ${description}"
+           COMMAND ${TROUPE_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/sample_pattern_samples_check.sh
+                   $<TARGET_FILE:sample_${program}> ${case})
+  set_tests_properties("sample: ${program}: ${description}" PROPERTIES TIMEOUT 120 LABELS sample)
+endfunction()
+
+add_pattern_sample_test(bankers bankers_textbook
+  "the textbook example prints its safe sequence, grants and deferrals")
+add_pattern_sample_test(bankers bankers_random "a random run finishes every client, never unsafe")
+add_pattern_sample_test(bankers bad_args "a bad option is an error")
+add_pattern_sample_test(bankers help "--help says what the program is")
+add_pattern_sample_test(readers_writers readers_writers "prints every policy's waits and a summary")
+add_pattern_sample_test(readers_writers bad_args "a bad option is an error")
+add_pattern_sample_test(readers_writers help "--help says what the program is")
+add_pattern_sample_test(dining_philosophers dining_philosophers
+  "the naive version deadlocks and is reported; the others finish every meal")
+add_pattern_sample_test(dining_philosophers bad_args "a bad option is an error")
+add_pattern_sample_test(dining_philosophers help "--help says what the program is")
