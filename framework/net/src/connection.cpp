@@ -9,6 +9,7 @@
 
 #include "node_broker.hpp"
 #include "payload_codec.hpp"
+#include "type_table.hpp"
 #include "troupe/error.hpp"
 #include "troupe/net/error.hpp"
 #include "troupe/system.hpp"
@@ -25,7 +26,7 @@ protocol_config config_for(node_state& state) {
 }
 
 caf::error from_view(const error_view& err) {
-  return from_wire(err.code, err.category, err.text);
+  return error_from_view(err);
 }
 
 outgoing down_item(uint64_t id, std::string name, const caf::error& reason) {
@@ -33,7 +34,7 @@ outgoing down_item(uint64_t id, std::string name, const caf::error& reason) {
   item.what = outgoing::kind::down;
   item.target_id = id;
   item.name = std::move(name);
-  item.error = to_wire(reason);
+  item.error = to_error_fields(reason);
   return item;
 }
 
@@ -73,7 +74,7 @@ void connection::on_message(const message_view& msg) {
     proto.reject(msg, error_code::unknown_target, "no actor with " + what);
     return;
   }
-  auto content = decode_payload(msg.payload);
+  auto content = decode(broker_.state().types->table(), msg.payload);
   if (!content) {
     auto code = content.error().category() == net_error_category
                   ? static_cast<error_code>(content.error().code())
@@ -100,7 +101,7 @@ void connection::on_reply(const message_view& msg) {
   caf::message content;
   if (msg.error != nullptr) {
     content = caf::make_message(from_view(*msg.error));
-  } else if (auto decoded = decode_payload(msg.payload)) {
+  } else if (auto decoded = decode(broker_.state().types->table(), msg.payload)) {
     content = std::move(*decoded);
   } else {
     content = caf::make_message(std::move(decoded.error()));
@@ -143,8 +144,9 @@ void connection::on_lookup(std::string_view name, uint64_t request_id) {
     proto.send_lookup_result(request_id, link->export_actor(who), error_view{});
     return;
   }
-  auto err = to_wire(troupe::make_error(troupe::error_code::unknown_name, std::string{name}));
-  proto.send_lookup_result(request_id, 0, error_view{err.code, err.category, err.text});
+  auto err = to_error_fields(troupe::make_error(troupe::error_code::unknown_name,
+                                                std::string{name}));
+  proto.send_lookup_result(request_id, 0, err.view());
 }
 
 void connection::on_lookup_result(uint64_t request_id, uint64_t actor_id,

@@ -77,13 +77,18 @@ void node_broker::drain(connection& conn) {
     return; // data_transferred_msg drains again once the peer read enough.
   auto items = link->take_queue();
   link->wake_done();
+  std::vector<payload_view> payload;
   for (auto& item : items) {
     switch (item.what) {
       case outgoing::kind::message: {
-        std::vector<payload_view> payload;
-        payload.reserve(item.payload.size());
-        for (auto& [url, value] : item.payload)
-          payload.push_back(payload_view{url, value});
+        payload.clear();
+        uint32_t begin = 0;
+        for (size_t i = 0; i < item.ends.size(); ++i) {
+          payload.push_back(payload_view{item.type_urls[i],
+                                         std::string_view{item.bytes}.substr(
+                                           begin, item.ends[i] - begin)});
+          begin = item.ends[i];
+        }
         error_view err;
         message_view msg;
         msg.target = actor_target{item.target_id, item.name};
@@ -92,7 +97,7 @@ void node_broker::drain(connection& conn) {
         msg.reply_to = item.reply_to;
         msg.payload = payload;
         if (item.error) {
-          err = error_view{item.error->code, item.error->category, item.error->text};
+          err = item.error->view();
           msg.error = &err;
         }
         if (auto failed = conn.proto.add_message(msg)) {
@@ -114,9 +119,7 @@ void node_broker::drain(connection& conn) {
         conn.proto.send_demonitor(actor_target{item.target_id, item.name});
         break;
       case outgoing::kind::down: {
-        auto& e = *item.error;
-        conn.proto.send_down(actor_target{item.target_id, item.name},
-                             error_view{e.code, e.category, e.text});
+        conn.proto.send_down(actor_target{item.target_id, item.name}, item.error->view());
         break;
       }
       case outgoing::kind::lookup:

@@ -10,11 +10,14 @@
 
 namespace troupe::net::detail {
 
-node_state::node_state(troupe::system& sys, node_settings settings)
-  : sys(sys), settings(std::move(settings)), jitter_(std::random_device{}()) {}
+node_state::node_state(troupe::system& sys, node_settings settings,
+                       std::shared_ptr<const type_registry> types)
+  : sys(sys), settings(std::move(settings)), types(std::move(types)),
+    jitter_(std::random_device{}()) {}
 
 peer_link_ptr node_state::make_link(std::string endpoint) {
-  return caf::make_counted<peer_link>(sys.engine(), broker, std::move(endpoint), settings.window);
+  return caf::make_counted<peer_link>(sys.engine(), types->table(), broker, std::move(endpoint),
+                                      settings.window);
 }
 
 caf::expected<peer_link_ptr> node_state::link_for(const std::string& endpoint) {
@@ -62,7 +65,8 @@ void node_state::on_link_failed(const peer_link_ptr& link, bool was_up) {
   entry.last_error = link->failure();
   // Capped exponential backoff with jitter (50-100% of the delay): peers that lost the same
   // node do not all come back at once, and a dead endpoint never sees a tight loop.
-  auto delay = settings.reconnect_delay * (1LL << std::min<uint32_t>(entry.failures, 16));
+  auto delay = std::chrono::milliseconds{settings.reconnect_delay.count() *
+                                         (int64_t{1} << std::min<uint32_t>(entry.failures, 16))};
   delay = std::min(delay, settings.reconnect_cap);
   std::uniform_real_distribution<double> factor{0.5, 1.0};
   entry.next_attempt =

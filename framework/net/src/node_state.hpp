@@ -14,6 +14,7 @@
 #include "peer_link.hpp"
 #include "protocol.hpp"
 #include "replay_guard.hpp"
+#include "troupe/net/type_registry.hpp"
 
 namespace troupe {
 class system;
@@ -37,12 +38,15 @@ struct node_settings {
 /// the replay guard, and the table of links by endpoint with each endpoint's reconnect backoff.
 class node_state {
 public:
-  node_state(troupe::system& sys, node_settings settings);
+  node_state(troupe::system& sys, node_settings settings,
+             std::shared_ptr<const type_registry> types);
 
   /// The troupe system (its registry resolves names in arriving messages).
   troupe::system& sys;
   /// Settings (immutable once the node runs).
   const node_settings settings;
+  /// The types that cross (fixed once the node runs).
+  std::shared_ptr<const type_registry> types;
   /// Refuses replayed handshake nonces, node-wide.
   replay_guard guard;
   /// The broker that owns every connection.

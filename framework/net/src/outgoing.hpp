@@ -3,26 +3,21 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <caf/actor_control_block.hpp>
 #include <caf/error.hpp>
+#include <caf/fwd.hpp>
+
+#include "error_value.hpp"
+#include "protocol.hpp"
 
 namespace troupe::net::detail {
 
-/// A `caf::error` in the form the wire carries it (ErrorValue), owning its strings.
-struct wire_error {
-  uint32_t code = 0;
-  std::string category;
-  std::string text;
-};
-
-/// Converts `err` to its wire form (code 0 and no category for "no error").
-wire_error to_wire(const caf::error& err);
-
-/// Converts a wire error back (`caf::none` for code 0).
-caf::error from_wire(uint32_t code, std::string_view category, std::string_view text);
+/// Rebuilds the `caf::error` of wire fields; a malformed one becomes that error instead.
+caf::error error_from_view(const error_view& x);
 
 /// One thing a sender thread hands to the broker for a peer, in the order it must go out:
 /// a message (or reply), or a monitor, demonitor, down or lookup frame.
@@ -40,20 +35,29 @@ struct outgoing {
   uint64_t request_id = 0;
   /// The wire request id this replies to, or 0.
   uint64_t reply_to = 0;
-  /// The payload elements: (type URL, serialized value).
-  std::vector<std::pair<std::string, std::string>> payload;
+  /// The payload elements: type URLs (views of the node's type registry) and the values'
+  /// bytes back to back, `ends[i]` the end of value i.
+  std::vector<std::string_view> type_urls;
+  std::vector<uint32_t> ends;
+  std::string bytes;
   /// An error reply, a down reason or a failed lookup.
-  std::optional<wire_error> error;
+  std::optional<error_fields> error;
   /// Who to tell if the message cannot go out (null for anonymous sends and control frames).
   caf::strong_actor_ptr sender;
 
-  /// Bytes this item costs in the send window (its payload and names).
+  /// Bytes this item holds in memory while queued (the send window counts these).
   size_t weight() const noexcept {
-    size_t n = name.size() + 32;
-    for (auto& [url, value] : payload)
-      n += url.size() + value.size() + 8;
-    return n;
+    auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() : 0; };
+    return sizeof(outgoing) + heap(name) + heap(bytes) +
+           type_urls.capacity() * sizeof(std::string_view) + ends.capacity() * sizeof(uint32_t);
   }
 };
+
+class type_table;
+
+/// Encodes the elements of `content` into `item`'s payload (on the sender's thread).
+/// Errors: `cannot_cross`.
+caf::error encode_into(outgoing& item, const type_table& types,
+                       const caf::type_erased_tuple& content);
 
 } // namespace troupe::net::detail

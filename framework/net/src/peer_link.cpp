@@ -9,15 +9,15 @@
 
 #include "broker_messages.hpp"
 #include "engine_thread.hpp"
-#include "payload_codec.hpp"
 #include "remote_proxy.hpp"
 #include "troupe/net/error.hpp"
 
 namespace troupe::net::detail {
 
-peer_link::peer_link(caf::actor_system& sys, caf::actor broker, std::string endpoint,
-                     window_config cfg)
-  : sys_(sys), broker_(std::move(broker)), endpoint_(std::move(endpoint)), cfg_(cfg) {}
+peer_link::peer_link(caf::actor_system& sys, const type_table& types, caf::actor broker,
+                     std::string endpoint, window_config cfg)
+  : sys_(sys), types_(types), broker_(std::move(broker)), endpoint_(std::move(endpoint)),
+    cfg_(cfg) {}
 
 peer_link::~peer_link() = default;
 
@@ -40,18 +40,16 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
     // A local actor answers a request that came from the peer: route it back by its id.
     item.reply_to = what->mid.request_id().integer_value() & caf::message_id::request_id_mask;
     if (content.match_elements<caf::error>())
-      item.error = to_wire(content.get_as<caf::error>(0));
+      item.error = to_error_fields(content.get_as<caf::error>(0));
   } else {
     item.target_id = target_id;
     item.name = target_name;
   }
   if (!item.error) {
-    auto encoded = encode_payload(content);
-    if (!encoded) {
-      bounce(*what, encoded.error());
+    if (auto err = encode_into(item, types_, content)) {
+      bounce(*what, err);
       return;
     }
-    item.payload = std::move(*encoded);
   }
   if (item.weight() > cfg_.max_message_size) {
     bounce(*what, make_error(error_code::frame_too_large,

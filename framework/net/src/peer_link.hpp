@@ -25,6 +25,7 @@ class actor_system;
 namespace troupe::net::detail {
 
 class remote_proxy;
+class type_table;
 
 /// Limits of a link's send window, from the node's `troupe.net.*` options.
 struct window_config {
@@ -48,7 +49,8 @@ class peer_link : public caf::ref_counted {
 public:
   /// A link to `endpoint` (empty for a peer that connected here and listens nowhere);
   /// `broker` drains it.
-  peer_link(caf::actor_system& sys, caf::actor broker, std::string endpoint, window_config cfg);
+  peer_link(caf::actor_system& sys, const type_table& types, caf::actor broker,
+            std::string endpoint, window_config cfg);
   ~peer_link() override;
 
   // -- sending (any thread) -----------------------------------------------------------------
@@ -141,6 +143,7 @@ private:
   caf::actor make_proxy(uint64_t remote_id, const std::string& name);
 
   caf::actor_system& sys_;
+  const type_table& types_;
   caf::actor broker_;
   std::string endpoint_;
   window_config cfg_;
