@@ -55,7 +55,7 @@ void expect_refusal(const std::string& endpoint, const std::string& bytes, error
 
 } // namespace
 
-TEST_CASE("net/bad_input: each protocol violation closes only its own connection") {
+TEST_CASE("bad_input: each protocol violation closes only its own connection") {
   auto node = hostile_target();
   auto& ep = node.endpoint;
   SUBCASE("noise bytes") {
@@ -92,7 +92,7 @@ TEST_CASE("net/bad_input: each protocol violation closes only its own connection
   still_serves(ep);
 }
 
-TEST_CASE("net/bad_input: thousands of connections opened and dropped leave the node serving") {
+TEST_CASE("bad_input: thousands of connections opened and dropped leave the node serving") {
   auto node = hostile_target();
   for (int i = 0; i < 2000; ++i) {
     raw_client client{node.endpoint};
@@ -102,7 +102,7 @@ TEST_CASE("net/bad_input: thousands of connections opened and dropped leave the 
   still_serves(node.endpoint);
 }
 
-TEST_CASE("net/bad_input: a failed message gets an error frame and the connection lives") {
+TEST_CASE("bad_input: a failed message gets an error frame and the connection lives") {
   auto node = hostile_target();
   raw_client client{node.endpoint};
   REQUIRE(client.handshake());
@@ -137,7 +137,7 @@ TEST_CASE("net/bad_input: a failed message gets an error frame and the connectio
   still_serves(node.endpoint);
 }
 
-TEST_CASE("net/bad_input: a peer that sends its handshake one byte at a time is served") {
+TEST_CASE("bad_input: a peer that sends its handshake one byte at a time is served") {
   auto node = hostile_target();
   raw_client client{node.endpoint};
   troupe::wire::Frame hello;

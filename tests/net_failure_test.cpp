@@ -70,15 +70,15 @@ void lose_peer(int sig) {
 
 } // namespace
 
-TEST_CASE("net/failure: a peer killed with SIGKILL fails monitors and pending requests") {
+TEST_CASE("failure: a peer killed with SIGKILL fails monitors and pending requests") {
   lose_peer(SIGKILL);
 }
 
-TEST_CASE("net/failure: a peer frozen with SIGSTOP is lost once its silence exceeds the bound") {
+TEST_CASE("failure: a peer frozen with SIGSTOP is lost once its silence exceeds the bound") {
   lose_peer(SIGSTOP);
 }
 
-TEST_CASE("net/failure: a restarted peer is reached again as a new incarnation") {
+TEST_CASE("failure: a restarted peer is reached again as a new incarnation") {
   auto endpoint = troupe::test::unix_endpoint();
   auto first = start_node(endpoint);
   net_system local{quick_reconnect};

@@ -118,7 +118,7 @@ void small_window(troupe::config& cfg) {
 
 } // namespace
 
-TEST_CASE("net/flow: a stalled peer slows and then refuses the sender; memory stays bounded") {
+TEST_CASE("flow: a stalled peer slows and then refuses the sender; memory stays bounded") {
   stalled_peer peer;
   troupe::test::net_system local{small_window};
   auto before = resident_bytes();

@@ -31,7 +31,7 @@ caf::error net_error(troupe::net::error_code code) {
 
 } // namespace
 
-TEST_CASE("net/remote: a request by name@endpoint gets the remote actor's reply") {
+TEST_CASE("remote: a request by name@endpoint gets the remote actor's reply") {
   for (auto& listen : transports()) {
     CAPTURE(listen);
     auto peer = start_node(listen);
@@ -46,7 +46,7 @@ TEST_CASE("net/remote: a request by name@endpoint gets the remote actor's reply"
   }
 }
 
-TEST_CASE("net/remote: a looked-up handle works with request(...).then and monitor") {
+TEST_CASE("remote: a looked-up handle works with request(...).then and monitor") {
   for (auto& listen : transports()) {
     CAPTURE(listen);
     auto peer = start_node(listen);
@@ -69,7 +69,7 @@ TEST_CASE("net/remote: a looked-up handle works with request(...).then and monit
   }
 }
 
-TEST_CASE("net/remote: a remote error reply arrives as that error") {
+TEST_CASE("remote: a remote error reply arrives as that error") {
   auto peer = start_node("127.0.0.1:0");
   net_system local;
   auto reply = local.sys.request<int32_t>("fail@" + peer.endpoint, patience, int32_t{1});
@@ -78,7 +78,7 @@ TEST_CASE("net/remote: a remote error reply arrives as that error") {
   CHECK(troupe::test::context_of(reply.error()) == "refused on purpose");
 }
 
-TEST_CASE("net/remote: a request the remote actor never answers times out") {
+TEST_CASE("remote: a request the remote actor never answers times out") {
   auto peer = start_node("127.0.0.1:0");
   net_system local;
   auto reply = local.sys.request<int32_t>("silent@" + peer.endpoint, 300ms, int32_t{1});
@@ -86,7 +86,7 @@ TEST_CASE("net/remote: a request the remote actor never answers times out") {
   CHECK(reply.error() == caf::make_error(caf::sec::request_timeout));
 }
 
-TEST_CASE("net/remote: a name nobody holds on the peer fails with unknown_target") {
+TEST_CASE("remote: a name nobody holds on the peer fails with unknown_target") {
   auto peer = start_node("127.0.0.1:0");
   net_system local;
   auto reply = local.sys.request<int32_t>("nobody@" + peer.endpoint, patience, int32_t{1});
@@ -97,7 +97,7 @@ TEST_CASE("net/remote: a name nobody holds on the peer fails with unknown_target
   CHECK(troupe::test::value_or(next_reply, 0) == 2);
 }
 
-TEST_CASE("net/remote: a value that cannot cross fails at the sender with cannot_cross") {
+TEST_CASE("remote: a value that cannot cross fails at the sender with cannot_cross") {
   auto peer = start_node("127.0.0.1:0");
   net_system local;
   auto reply = local.sys.request<int32_t>("echo@" + peer.endpoint, patience,
@@ -106,7 +106,7 @@ TEST_CASE("net/remote: a value that cannot cross fails at the sender with cannot
   CHECK(reply.error() == net_error(troupe::net::error_code::cannot_cross));
 }
 
-TEST_CASE("net/remote: a monitored remote actor's down message follows every message it sent") {
+TEST_CASE("remote: a monitored remote actor's down message follows every message it sent") {
   for (auto& listen : transports()) {
     CAPTURE(listen);
     auto peer = start_node(listen);
@@ -124,7 +124,7 @@ TEST_CASE("net/remote: a monitored remote actor's down message follows every mes
   }
 }
 
-TEST_CASE("net/remote: FIFO order per pair of actors holds across batches") {
+TEST_CASE("remote: FIFO order per pair of actors holds across batches") {
   auto peer = start_node(troupe::test::unix_endpoint());
   net_system local;
   auto order = local.sys.lookup("order@" + peer.endpoint);

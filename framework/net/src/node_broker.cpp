@@ -17,7 +17,7 @@ namespace {
 /// Bytes asked for per read: many frames per read, one handler run per 64 KiB at most.
 constexpr uint32_t read_size = 64 * 1024;
 
-protocol_clock::time_point now() {
+protocol_clock::time_point steady_now() {
   return protocol_clock::now();
 }
 
@@ -46,7 +46,7 @@ connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_lin
   connections_.emplace(hdl, std::move(conn));
   if (link)
     by_link_.emplace(link.get(), hdl);
-  result->proto.start(now());
+  result->proto.start(steady_now());
   write_out(*result, true);
   return result;
 }
@@ -156,7 +156,7 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
 
 void node_broker::tick() {
   std::vector<caf::io::connection_handle> dead;
-  auto t = now();
+  auto t = steady_now();
   for (auto& [hdl, conn] : connections_) {
     bool keep = conn->proto.tick(t);
     auto& out = conn->proto.output();
@@ -195,7 +195,7 @@ caf::behavior node_broker::make_behavior() {
       if (i == connections_.end())
         return;
       auto& conn = *i->second;
-      bool keep = conn.proto.consume(msg.buf, now());
+      bool keep = conn.proto.consume(msg.buf, steady_now());
       if (keep && conn.link) {
         by_link_.try_emplace(conn.link.get(), conn.hdl); // Accepted: known after the handshake.
         drain(conn); // Replies and Downs produced while reading go out in the same write.

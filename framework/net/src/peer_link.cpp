@@ -66,7 +66,7 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
     return;
   }
   if (backlog_ > cfg_.high_watermark && !wait_for_room(guard, host)) {
-    if (failure_ || host != nullptr) {
+    if (failure_ || host != nullptr || on_engine_thread()) {
       auto err = failure_ ? failure_ : make_error(error_code::overloaded, endpoint_);
       guard.unlock();
       bounce(*what, err);
