@@ -66,7 +66,9 @@ bool encode_string(const type_table&, const type_entry&, const void* value, std:
 
 caf::expected<caf::type_erased_value_ptr>
 decode_string(const type_table&, const type_entry& self, std::string_view bytes) {
-  pb::StringValue wrapper;
+  // BytesValue has StringValue's encoding without the UTF-8 check: a C++ string holds any
+  // bytes, and between C++ nodes they arrive intact (other languages want UTF-8).
+  pb::BytesValue wrapper;
   if (!parse_payload(wrapper, bytes))
     return malformed_payload(self, bytes);
   return caf::make_type_erased_value<std::string>(std::move(*wrapper.mutable_value()));
