@@ -247,6 +247,34 @@ TEST_CASE("codec: the wire fields of an error are checked when read") {
   CHECK(fields.text == "slow");
 }
 
+TEST_CASE("codec: the content of an error reply is the error, that of a message its payloads") {
+  using troupe::net::detail::error_view;
+  using troupe::net::detail::message_view;
+  type_registry types;
+  error_view failure{static_cast<uint32_t>(error_code::unknown_target), "troupe_net", "nobody"};
+  message_view reply;
+  reply.reply_to = 7;
+  reply.error = &failure;
+  auto content = decode_content(types.table(), reply);
+  REQUIRE(content);
+  REQUIRE(content->match_elements<caf::error>());
+  CHECK(is_net_error(content->get_as<caf::error>(0), error_code::unknown_target));
+  CHECK(context_of(content->get_as<caf::error>(0)) == "nobody");
+  error_view nonsense{1, "", ""};
+  reply.error = &nonsense;
+  auto refused = decode_content(types.table(), reply);
+  REQUIRE(!refused);
+  CHECK(is_net_error(refused.error(), error_code::malformed_payload));
+  auto payloads = encode_ok(types, caf::make_message(int64_t{3}));
+  payload_view view{payloads[0].type_url, payloads[0].value};
+  message_view plain;
+  plain.payload = {&view, 1};
+  content = decode_content(types.table(), plain);
+  REQUIRE(content);
+  REQUIRE(content->match_elements<int64_t>());
+  CHECK(content->get_as<int64_t>(0) == 3);
+}
+
 TEST_CASE("codec: the empty message crosses as no payload at all") {
   type_registry types;
   auto payloads = encode_ok(types, caf::message{});

@@ -6,10 +6,12 @@
 #include <typeinfo>
 
 #include <caf/detail/dynamic_message_data.hpp>
+#include <caf/make_message.hpp>
 #include <caf/message.hpp>
 #include <caf/type_erased_tuple.hpp>
 #include <caf/type_nr.hpp>
 
+#include "error_value.hpp"
 #include "troupe/net/error.hpp"
 #include "type_table.hpp"
 
@@ -111,6 +113,15 @@ caf::expected<caf::message> decode(const type_table& types,
   }
   caf::message::data_ptr data{new caf::detail::dynamic_message_data(std::move(elements)), false};
   return caf::message{std::move(data)};
+}
+
+caf::expected<caf::message> decode_content(const type_table& types, const message_view& msg) {
+  if (msg.error == nullptr)
+    return decode(types, msg.payload);
+  caf::error reason;
+  if (auto err = from_error_view(*msg.error, reason))
+    return err;
+  return caf::make_message(std::move(reason));
 }
 
 } // namespace troupe::net::detail

@@ -71,6 +71,11 @@ caf::expected<std::string_view> encode_element(const type_table& types,
 caf::expected<caf::message> decode(const type_table& types,
                                    std::span<const payload_view> payloads);
 
+/// The content of a received message: its payloads decoded, or, for an error reply
+/// (`msg.error` set), a message holding that `caf::error`. Errors: as `decode`, and
+/// `malformed_payload` for an error reply whose fields hold no valid error.
+caf::expected<caf::message> decode_content(const type_table& types, const message_view& msg);
+
 /// Decodes one payload into a C++ value. Errors: as `decode`.
 caf::expected<caf::type_erased_value_ptr> decode_element(const type_table& types,
                                                          const payload_view& payload);
