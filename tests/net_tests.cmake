@@ -1,16 +1,23 @@
 # The network layer's suites (troupe::net): one binary, one ctest test per case.
+# Add a suite by appending its file to troupe_net_test_sources.
 include(${doctest_DIR}/doctest.cmake)
 
-add_executable(troupe_net_tests
+set(troupe_net_test_sources
   test_main.cpp
-  net_codec_test.cpp)
-# The suites test the layer's private parts (codec, protocol) too.
-target_include_directories(troupe_net_tests PRIVATE ${PROJECT_SOURCE_DIR}/framework/net/src)
+  net_codec_test.cpp
+  net_protocol_test.cpp
+  net_protocol_batch_test.cpp
+  net_protocol_stream_test.cpp
+  net_protocol_timers_test.cpp)
+
+add_executable(troupe_net_tests ${troupe_net_test_sources})
 target_link_libraries(troupe_net_tests
   PRIVATE troupe::net troupe_wire_proto troupe_test_messages doctest::doctest)
+# The protocol state machine and other details are tested through their private headers.
+target_include_directories(troupe_net_tests PRIVATE ${PROJECT_SOURCE_DIR}/framework/net/src)
 target_compile_options(troupe_net_tests PRIVATE -Wall -Wextra)
 
-# Names read "net/codec: ...", so `ctest -R net/` selects these. A hang is a failure.
+# Names read "net/protocol: ...", so `ctest -R net/` selects these. A hang is a failure.
 doctest_discover_tests(troupe_net_tests
   TEST_PREFIX "net/"
   PROPERTIES TIMEOUT 120)

@@ -165,8 +165,14 @@ public:
   enum class role { connector, acceptor };
 
   /// Where the connection is in its life.
-  enum class state { created, awaiting_hello, awaiting_challenge, awaiting_welcome, established,
-                     closed };
+  enum class state {
+    created,
+    awaiting_hello,
+    awaiting_challenge,
+    awaiting_welcome,
+    established,
+    closed
+  };
 
   /// Creates the protocol of one connection. `callee` and `guard` must outlive it.
   protocol(role r, protocol_config cfg, protocol_callee& callee, replay_guard& guard);
@@ -219,8 +225,7 @@ public:
 
   /// Writes a non-closing Error frame about one failed message: the peer fails its request
   /// `request_id` (if non-zero) or reports to its actor `actor_id` (if non-zero).
-  void send_error(error_code code, std::string_view text, uint64_t request_id,
-                  uint64_t actor_id);
+  void send_error(error_code code, std::string_view text, uint64_t request_id, uint64_t actor_id);
 
   /// Answers a received message that cannot be delivered: `send_error` with its request id
   /// and sender.
