@@ -12,7 +12,8 @@
 //   fail     a request is answered with the error caf::sec::runtime_error, "failed on purpose"
 //   doomed   can be monitored; any message makes it exit (Down with exit_reason::user_shutdown)
 // A message to any other name is refused with unknown_target, a payload of an unregistered type
-// with unknown_type; a monitor on a name that does not exist gets a Down at once.
+// with unknown_type; a monitor on a name that does not exist gets a Down at once (exit reason
+// unknown); a lookup finds the four by the ids 1 to 4 (doomed only while it lives).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -115,8 +116,7 @@ public:
       ++doomed_monitors_;
       return;
     }
-    auto reason = to_error_fields(troupe::make_error(troupe::error_code::unknown_name,
-                                                     std::string{target.name}));
+    auto reason = to_error_fields(caf::make_error(caf::exit_reason::unknown));
     proto->send_down(target, reason.view());
   }
 
@@ -130,6 +130,12 @@ public:
   }
 
   void on_lookup(std::string_view name, uint64_t request_id) override {
+    const std::string_view names[] = {"counter", "echo", "fail", "doomed"};
+    for (uint64_t id = 1; id <= 4; ++id)
+      if (name == names[id - 1] && (id != 4 || doomed_alive_)) {
+        proto->send_lookup_result(request_id, id, {});
+        return;
+      }
     auto reason = to_error_fields(troupe::make_error(troupe::error_code::unknown_name,
                                                      std::string{name}));
     proto->send_lookup_result(request_id, 0, reason.view());
