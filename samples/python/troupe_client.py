@@ -119,7 +119,8 @@ def run(args):
     secret = None
     if args.secret_file:
         with open(args.secret_file, "rb") as f:
-            secret = f.read()
+            # As the node reads it: the line end(s) at the end are not part of the secret.
+            secret = f.read().rstrip(b"\r\n")
     values = [parse_value(v) for v in getattr(args, "values", [])]
     with troupe_wire.connect(args.peer, secret=secret, timeout=args.timeout) as conn:
         if args.command == "send":
