@@ -65,6 +65,9 @@ bool parse_options(int argc, char** argv, options& out) {
       std::ostringstream text;
       text << in.rdbuf();
       out.secret = text.str();
+      // As a node reads it: the line end(s) at the end are not part of the secret.
+      while (!out.secret.empty() && (out.secret.back() == '\n' || out.secret.back() == '\r'))
+        out.secret.pop_back();
     } else if (arg.rfind("--connections=", 0) == 0) {
       out.connections = std::stoi(arg.substr(14));
     } else {

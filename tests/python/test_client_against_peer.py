@@ -183,6 +183,14 @@ class CommandLine(unittest.TestCase):
             self.assertEqual(done.returncode, 1)
             self.assertIn("troupe_net error 13", done.stderr)
 
+    def test_a_secret_file_with_a_line_end_holds_the_secret_without_it(self):
+        with PeerProcess(secret=b"cookie\n") as peer:
+            done = self.run_client("--peer", peer.endpoint, "--secret-file",
+                                   peer.secret_file.name, "request", "counter")
+            self.assertEqual((done.returncode, done.stdout), (0, "int=0\n"), done.stderr)
+            peer.proc.wait(timeout=10)
+            self.assertEqual(peer.proc.stderr.read(), "")
+
     def test_a_bad_value_is_a_usage_error(self):
         done = self.run_client("--peer", "127.0.0.1:1", "send", "x", "int64=notanumber")
         self.assertEqual(done.returncode, 2)
