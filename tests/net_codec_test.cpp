@@ -114,8 +114,7 @@ TEST_CASE("codec: each scalar crosses as its google.protobuf wrapper type and ba
   check_scalar<int32_t>(types, 0, "Int32Value");
   check_scalar<std::string>(types, "hello", "StringValue");
   check_scalar<std::string>(types, "", "StringValue");
-  check_scalar<std::string>(types, std::string(300, 'x') + std::string{"\0\xff", 2},
-                            "StringValue");
+  check_scalar<std::string>(types, std::string(300, 'x') + std::string{"\0\xff", 2}, "StringValue");
 }
 
 TEST_CASE("codec: a registered Protobuf message crosses by its concrete C++ type") {
@@ -182,8 +181,8 @@ TEST_CASE("codec: a message of several elements crosses with its elements in ord
   CHECK(payloads[4].type_url == "type.googleapis.com/troupe.test.Ping");
   auto back = decode_owned(types, payloads);
   REQUIRE(back);
-  REQUIRE((back->match_elements<int32_t, std::string, troupe::test::Ping, bool,
-                                troupe::test::Ping>()));
+  REQUIRE(
+    (back->match_elements<int32_t, std::string, troupe::test::Ping, bool, troupe::test::Ping>()));
   CHECK(back->get_as<int32_t>(0) == 5);
   CHECK(back->get_as<std::string>(1) == "two");
   CHECK(back->get_as<troupe::test::Ping>(2).text() == "three");
@@ -232,14 +231,13 @@ TEST_CASE("codec: the wire fields of an error are checked when read") {
   caf::error result;
   CHECK(is_net_error(from_error_view(error_view{300, "system", ""}, result),
                      error_code::malformed_payload));
-  CHECK(is_net_error(from_error_view(error_view{1, "", ""}, result),
-                     error_code::malformed_payload));
+  CHECK(
+    is_net_error(from_error_view(error_view{1, "", ""}, result), error_code::malformed_payload));
   CHECK(is_net_error(from_error_view(error_view{1, "elevenchars", ""}, result),
                      error_code::malformed_payload));
   CHECK(!result); // untouched by the failures
-  REQUIRE(!from_error_view(error_view{static_cast<uint32_t>(caf::sec::request_timeout), "system",
-                                      "slow"},
-                           result));
+  REQUIRE(!from_error_view(
+    error_view{static_cast<uint32_t>(caf::sec::request_timeout), "system", "slow"}, result));
   CHECK(result == caf::sec::request_timeout);
   auto fields = troupe::net::detail::to_error_fields(result);
   CHECK(fields.code == static_cast<uint32_t>(caf::sec::request_timeout));
@@ -312,8 +310,7 @@ TEST_CASE("codec: a payload of an unknown type URL is refused with unknown_type 
   auto back = decode_owned(types, payloads);
   REQUIRE(!back);
   CHECK(is_net_error(back.error(), error_code::unknown_type));
-  CHECK(context_of(back.error()).find("type.googleapis.com/troupe.test.Ping") !=
-        std::string::npos);
+  CHECK(context_of(back.error()).find("type.googleapis.com/troupe.test.Ping") != std::string::npos);
   auto odd = decode_owned(types, {{"", ""}});
   REQUIRE(!odd);
   CHECK(is_net_error(odd.error(), error_code::unknown_type));
@@ -325,10 +322,10 @@ TEST_CASE("codec: bytes that do not parse as their type are refused with malform
   const std::string truncated = "\x0a\x05"
                                 "ab"; // field 1, 5 bytes announced, 2 present
   const std::string bad_varint = "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";
-  for (auto url : {"type.googleapis.com/troupe.test.Ping",
-                   "type.googleapis.com/google.protobuf.StringValue",
-                   "type.googleapis.com/google.protobuf.Int32Value",
-                   "type.googleapis.com/troupe.wire.ErrorValue"}) {
+  for (auto url :
+       {"type.googleapis.com/troupe.test.Ping", "type.googleapis.com/google.protobuf.StringValue",
+        "type.googleapis.com/google.protobuf.Int32Value",
+        "type.googleapis.com/troupe.wire.ErrorValue"}) {
     CAPTURE(url);
     for (auto& bytes : {truncated, bad_varint}) {
       auto back = decode_owned(types, {{url, bytes}});
@@ -341,8 +338,8 @@ TEST_CASE("codec: bytes that do not parse as their type are refused with malform
   troupe::wire::ErrorValue wrong;
   wrong.set_code(1000);
   wrong.set_category("system");
-  auto back =
-    decode_owned(types, {{"type.googleapis.com/troupe.wire.ErrorValue", wrong.SerializeAsString()}});
+  auto back = decode_owned(
+    types, {{"type.googleapis.com/troupe.wire.ErrorValue", wrong.SerializeAsString()}});
   REQUIRE(!back);
   CHECK(is_net_error(back.error(), error_code::malformed_payload));
 }
@@ -392,8 +389,8 @@ TEST_CASE("codec: interoperability: an Any packed by plain Protobuf decodes to t
   pb::StringValue str;
   str.set_value("from elsewhere");
   text.PackFrom(str);
-  auto back = decode_owned(types, {{number.type_url(), number.value()},
-                                   {text.type_url(), text.value()}});
+  auto back =
+    decode_owned(types, {{number.type_url(), number.value()}, {text.type_url(), text.value()}});
   REQUIRE(back);
   REQUIRE((back->match_elements<int64_t, std::string>()));
   CHECK(back->get_as<int64_t>(0) == -99);

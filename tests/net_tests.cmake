@@ -25,7 +25,8 @@ add_executable(troupe_net_tests ${troupe_net_test_sources})
 target_link_libraries(troupe_net_tests
   PRIVATE troupe::net troupe_wire_proto troupe_test_messages doctest::doctest)
 # The protocol state machine and other details are tested through their private headers.
-target_include_directories(troupe_net_tests PRIVATE ${PROJECT_SOURCE_DIR}/framework/net/src)
+target_include_directories(troupe_net_tests
+  PRIVATE ${PROJECT_SOURCE_DIR}/framework/net/src ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_options(troupe_net_tests PRIVATE -Wall -Wextra)
 target_compile_definitions(troupe_net_tests
   PRIVATE TROUPE_NET_TEST_NODE="$<TARGET_FILE:troupe_net_test_node>")

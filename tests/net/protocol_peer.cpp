@@ -139,8 +139,8 @@ public:
         proto->send_lookup_result(request_id, id, {});
         return;
       }
-    auto reason = to_error_fields(troupe::make_error(troupe::error_code::unknown_name,
-                                                     std::string{name}));
+    auto reason =
+      to_error_fields(troupe::make_error(troupe::error_code::unknown_name, std::string{name}));
     proto->send_lookup_result(request_id, 0, reason.view());
   }
 
@@ -157,9 +157,7 @@ public:
     // nop
   }
 
-  void on_goodbye(std::string_view) override {
-    over = true;
-  }
+  void on_goodbye(std::string_view) override { over = true; }
 
   void on_protocol_error(error_code code, std::string_view text) override {
     std::cerr << "protocol_peer: " << to_string(code) << ": " << text << "\n";

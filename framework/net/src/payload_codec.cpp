@@ -68,8 +68,7 @@ caf::expected<std::string_view> encode_element(const type_table& types,
   return std::string_view{entry->type_url};
 }
 
-caf::error encode(const type_table& types, const caf::type_erased_tuple& xs,
-                  encoded_message& out) {
+caf::error encode(const type_table& types, const caf::type_erased_tuple& xs, encoded_message& out) {
   out.clear();
   // URLs first, bytes later: views into bytes_ are only stable once it stops growing.
   for (size_t pos = 0; pos < xs.size(); ++pos) {
@@ -93,9 +92,8 @@ caf::expected<caf::type_erased_value_ptr> decode_element(const type_table& types
                                                          const payload_view& payload) {
   auto* entry = types.find(payload.type_url);
   if (entry == nullptr)
-    return make_error(error_code::unknown_type,
-                      "no type registered for the type URL \"" + std::string{payload.type_url} +
-                        "\"");
+    return make_error(error_code::unknown_type, "no type registered for the type URL \"" +
+                                                  std::string{payload.type_url} + "\"");
   return entry->decode(types, *entry, payload.value);
 }
 
