@@ -18,7 +18,9 @@ troupe_python_protos(troupe_python_test_messages ${troupe_python_test_pb2}
 set(troupe_python_env
   "PYTHONPATH=${TROUPE_PYTHON_PB2_DIR}:${troupe_python_test_pb2}:${PROJECT_SOURCE_DIR}/samples/python"
   "TROUPE_PROTOCOL_PEER=$<TARGET_FILE:net_protocol_peer>"
-  "TROUPE_CLIENT=${PROJECT_BINARY_DIR}/samples/python/troupe_client")
+  "TROUPE_CLIENT=${PROJECT_BINARY_DIR}/samples/python/troupe_client"
+  "TROUPE_TEST_NODE=$<TARGET_FILE:troupe_net_test_node>"
+  "TROUPE_PING_PONG=$<TARGET_FILE:sample_ping_pong>")
 
 # add_python_client_test(<file> <description>): one unittest module, one ctest test.
 function(add_python_client_test file description)
@@ -33,3 +35,5 @@ add_python_client_test(test_client_encoding.py
   "framing, proofs and batches match docs/wire-protocol.md (no node)")
 add_python_client_test(test_client_against_peer.py
   "handshake, send, request, errors, monitor against the C++ protocol state machine")
+add_python_client_test(test_client_against_node.py
+  "request, error reply, monitor and down, secret against C++ nodes (test node, ping_pong)")
