@@ -35,7 +35,8 @@ concept generated_message = requires {
 /// types cross once added, under the type URL "type.googleapis.com/<full name>".
 ///
 /// Add types before the registry is shared (e.g. before a node starts); afterwards the
-/// const members may be called from any number of threads at once.
+/// const members may be called from any number of threads at once. A moved-from registry may
+/// only be assigned to or destroyed.
 class type_registry {
 public:
   /// Creates a registry that knows the scalars, error values and the empty message.
