@@ -262,6 +262,7 @@ caf::behavior node_broker::make_behavior() {
         return;
       auto& conn = *i->second;
       bool keep = conn.proto.consume(msg.buf, steady_now());
+      conn.end_of_read();
       if (keep && conn.link) {
         by_link_.try_emplace(conn.link.get(), conn.hdl); // Accepted: known after the handshake.
         drain(conn); // Replies and Downs produced while reading go out in the same write.
