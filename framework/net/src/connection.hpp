@@ -28,6 +28,8 @@ public:
   caf::io::connection_handle hdl;
   /// The link of the peer; null for an accepted connection until its handshake is done.
   peer_link_ptr link;
+  /// True if this node opened the connection.
+  bool outbound = false;
   /// Bytes handed to CAF and not yet reported written.
   size_t in_flight = 0;
   /// Why the connection ends, once the protocol or the peer said so.

@@ -12,6 +12,7 @@
 #include "connection.hpp"
 #include "endpoint.hpp"
 #include "troupe/net/error.hpp"
+#include "troupe/system.hpp"
 
 namespace troupe::net::detail {
 
@@ -61,6 +62,7 @@ connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_lin
   auto role = link ? protocol::role::connector : protocol::role::acceptor;
   auto address = link ? link->endpoint() : describe_peer(fd);
   auto conn = std::make_unique<connection>(*this, hdl, role, link, std::move(address));
+  conn->outbound = link != nullptr;
   auto* result = conn.get();
   connections_.emplace(hdl, std::move(conn));
   if (link)
@@ -170,12 +172,15 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
     return;
   by_link_.erase(conn->link.get());
   auto was_up = conn->link->is_up();
-  // A lost established link is a lost node; a handshake that failed keeps its own reason.
+  // A lost established link is a lost node; a handshake that failed keeps its own reason, and
+  // a connection that closed before its handshake (refused, reset) is a failed connect.
   auto why = reason;
-  if (was_up && reason.category() == net_error_category &&
-      static_cast<error_code>(reason.code()) != error_code::node_down)
-    why = make_error(error_code::node_down, conn->peer_address + ": " + to_string(
-                                              static_cast<error_code>(reason.code())));
+  if (was_up && !lost)
+    why = make_error(error_code::node_down,
+                     conn->peer_address + ": " + state_->sys.engine().render(reason));
+  else if (!was_up && lost && conn->outbound)
+    why = make_error(error_code::connect_failed,
+                     conn->peer_address + ": closed before the handshake completed");
   // Backoff first: whoever learns of the failure and sends again must find the node down.
   state_->on_link_failed(conn->link, was_up, why);
   conn->link->fail(why);
