@@ -92,6 +92,10 @@ TEST_CASE("remote: a name nobody holds on the peer fails with unknown_target") {
   auto reply = local.sys.request<int32_t>("nobody@" + peer.endpoint, patience, int32_t{1});
   REQUIRE(!reply);
   CHECK(reply.error() == net_error(troupe::net::error_code::unknown_target));
+  // A lookup of that name asks the peer and reports the core's unknown_name.
+  auto handle = local.sys.lookup("nobody@" + peer.endpoint);
+  REQUIRE(!handle);
+  CHECK(handle.error() == troupe::make_error(troupe::error_code::unknown_name));
   // The connection lives on: the next request is served.
   auto next_reply = local.sys.request<int32_t>("echo@" + peer.endpoint, patience, int32_t{2});
   CHECK(troupe::test::value_or(next_reply, 0) == 2);

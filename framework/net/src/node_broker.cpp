@@ -146,8 +146,6 @@ void node_broker::drain(connection& conn) {
       case outgoing::kind::lookup:
         conn.proto.send_lookup(item.name, item.request_id);
         break;
-      case outgoing::kind::lookup_result:
-        break;
     }
   }
   conn.proto.flush();
