@@ -14,6 +14,8 @@ from troupe import wire_pb2
 
 PROTOCOL_VERSION = 1
 NONCE_SIZE = 32
+# A frame limit announced in the handshake is 0 (= the default, 16 MiB) or at least this.
+MIN_FRAME_LIMIT = 65536
 ACCEPTOR_LABEL = b"troupe-wire-v1 acceptor proof"
 CONNECTOR_LABEL = b"troupe-wire-v1 connector proof"
 
@@ -56,6 +58,8 @@ class Handshake:
 
     def __init__(self, secret=None, max_frame_size=16 * 1024 * 1024, nonce=None,
                  incarnation=None):
+        if max_frame_size < MIN_FRAME_LIMIT:
+            raise ValueError(f"a frame limit must be at least {MIN_FRAME_LIMIT} bytes")
         self.secret = secret or b""
         self.max_frame_size = max_frame_size
         self.nonce = nonce if nonce is not None else os.urandom(NONCE_SIZE)
@@ -89,6 +93,9 @@ class Handshake:
         if len(ch.nonce) != NONCE_SIZE or ch.incarnation == 0:
             raise HandshakeError("the Challenge's nonce is not 32 bytes or its incarnation "
                                  "is 0", HANDSHAKE_FAILED)
+        if 0 < ch.max_frame_size < MIN_FRAME_LIMIT:
+            raise HandshakeError(f"the Challenge's frame limit {ch.max_frame_size} is below "
+                                 f"{MIN_FRAME_LIMIT}", HANDSHAKE_FAILED)
         if ch.nonce == self.nonce:
             raise HandshakeError("the Challenge repeats this client's nonce", REPLAYED_CHALLENGE)
         t = transcript(self.nonce, ch.nonce, self.incarnation, ch.incarnation)

@@ -6,7 +6,6 @@ generated troupe/wire_pb2.py and troupe/samples/ping_pong_pb2.py and samples/pyt
 """
 
 import os
-import subprocess
 import tempfile
 import unittest
 
@@ -15,44 +14,13 @@ from google.protobuf import wrappers_pb2
 from troupe.samples import ping_pong_pb2
 
 import troupe_wire
+from child_process import ChildProcess
 from troupe_handshake import HandshakeError
 from troupe_payloads import RemoteError
 
 
-class Child:
-    """A node process that prints its endpoint; killed on every exit path (context manager)."""
-
-    def __init__(self, args, marker):
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        try:
-            self.endpoint = None
-            for line in self.proc.stdout:
-                if line.startswith(marker):
-                    self.endpoint = line[len(marker):].strip()
-                    break
-            if not self.endpoint:
-                raise RuntimeError(f"{args[0]} printed no endpoint: {self.proc.stderr.read()}")
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            f.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
 def test_node(*options):
-    return Child([os.environ["TROUPE_TEST_NODE"], "--troupe.net.listen=127.0.0.1:0", *options],
+    return ChildProcess([os.environ["TROUPE_TEST_NODE"], "--troupe.net.listen=127.0.0.1:0", *options],
                  "endpoint ")
 
 
@@ -120,7 +88,7 @@ class Secrets(unittest.TestCase):
 
 class AgainstPingPongServer(unittest.TestCase):
     def test_a_protobuf_request_gets_a_protobuf_reply(self):
-        with Child([os.environ["TROUPE_PING_PONG"], "--role=server"], "listening on ") as server:
+        with ChildProcess([os.environ["TROUPE_PING_PONG"], "--role=server"], "listening on ") as server:
             with troupe_wire.connect(server.endpoint, timeout=10.0) as conn:
                 for seq in (7, 8):
                     [pong] = conn.request("pong", ping_pong_pb2.Ping(seq=seq), timeout=10.0)

@@ -7,7 +7,6 @@ PYTHONPATH with the generated troupe/wire_pb2.py and troupe/test/messages_pb2.py
 
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -16,14 +15,15 @@ from google.protobuf import duration_pb2
 from troupe.test import messages_pb2
 
 import troupe_wire
+from child_process import ChildProcess
 from troupe_handshake import HandshakeError
 from troupe_payloads import RemoteError
 
 PEER = os.environ["TROUPE_PROTOCOL_PEER"]
 
 
-class PeerProcess:
-    """A net_protocol_peer child, killed on every exit path (a context manager)."""
+class PeerProcess(ChildProcess):
+    """A net_protocol_peer child, with its secret file if it has a secret."""
 
     def __init__(self, secret=None, connections=1):
         self.secret_file = None
@@ -33,31 +33,13 @@ class PeerProcess:
             self.secret_file.write(secret)
             self.secret_file.close()
             args.append(f"--secret-file={self.secret_file.name}")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        try:
-            line = self.proc.stdout.readline().split()
-            if len(line) != 2 or line[0] != "listening":
-                raise RuntimeError(f"net_protocol_peer said {line!r}")
-            self.endpoint = line[1]
-        except BaseException:
-            self.close()
-            raise
+        super().__init__(args, "listening ")
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
+        super().close()
         if self.secret_file is not None:
             os.unlink(self.secret_file.name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+            self.secret_file = None
 
 
 class AgainstPeer(unittest.TestCase):

@@ -124,6 +124,13 @@ class HandshakeChecks(unittest.TestCase):
                          troupe_handshake.proof(b"cookie", troupe_handshake.CONNECTOR_LABEL, t))
         self.assertEqual((shake.peer_incarnation, shake.peer_endpoint), (0x2222, "127.0.0.1:9"))
 
+    def test_a_frame_limit_of_0_means_the_default(self):
+        shake = Handshake()
+        shake.answer(challenge(shake, max_frame_size=0))
+        self.assertEqual(shake.peer_max_frame_size, 16 * 1024 * 1024)
+        with self.assertRaises(ValueError):
+            Handshake(max_frame_size=1000)
+
     def test_without_a_secret_the_welcome_is_empty(self):
         shake = Handshake()
         self.assertEqual(shake.answer(challenge(shake)).welcome.proof, b"")
@@ -141,6 +148,7 @@ class HandshakeChecks(unittest.TestCase):
         self.refused(shake, challenge(shake, b"cookie", version=2), 3)
         self.refused(shake, challenge(shake, b"cookie", nonce=b"\x01" * 31), 2)
         self.refused(shake, challenge(shake, b"cookie", incarnation=0), 2)
+        self.refused(shake, challenge(shake, b"cookie", max_frame_size=65535), 2)
         self.refused(shake, challenge(shake, b"cookie", nonce=shake.nonce), 5)
         self.refused(shake, challenge(shake, b"other"), 4)
         self.refused(shake, challenge(shake), 4)  # the node has no secret

