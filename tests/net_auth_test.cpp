@@ -23,8 +23,7 @@ namespace {
 struct secret_file {
   explicit secret_file(const std::string& secret) {
     static int counter = 0;
-    path = "/tmp/troupe-net-secret-" + std::to_string(::getpid()) + "-" +
-           std::to_string(counter++);
+    path = "/tmp/troupe-net-secret-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
     std::ofstream{path} << secret << '\n';
   }
   ~secret_file() { std::remove(path.c_str()); }

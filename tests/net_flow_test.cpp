@@ -134,8 +134,8 @@ TEST_CASE("flow: a stalled peer slows and then refuses the sender; memory stays 
   CHECK(refused == troupe::net::make_error(troupe::net::error_code::overloaded));
   // The window is 1 MiB of queued bytes, plus what CAF and the kernel hold for the socket.
   auto growth = resident_bytes() - std::min(before, resident_bytes());
-  MESSAGE("accepted " << accepted << " messages before refusing; RSS grew by "
-                      << growth / 1024 << " KiB");
+  MESSAGE("accepted " << accepted << " messages before refusing; RSS grew by " << growth / 1024
+                      << " KiB");
   CHECK(accepted < attempts);
   CHECK(growth < size_t{64} << 20);
 }

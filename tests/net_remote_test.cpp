@@ -36,8 +36,8 @@ TEST_CASE("remote: a request by name@endpoint gets the remote actor's reply") {
     CAPTURE(listen);
     auto peer = start_node(listen);
     net_system local;
-    auto reply = local.sys.request<std::string>("echo@" + peer.endpoint, patience,
-                                                std::string{"hello"});
+    auto reply =
+      local.sys.request<std::string>("echo@" + peer.endpoint, patience, std::string{"hello"});
     REQUIRE(reply);
     CHECK(*reply == "hello");
     auto number = local.sys.request<int32_t>("echo@" + peer.endpoint, patience, int32_t{42});
@@ -54,13 +54,12 @@ TEST_CASE("remote: a looked-up handle works with request(...).then and monitor")
     auto echo = local.sys.lookup("echo@" + peer.endpoint);
     REQUIRE(echo);
     probe p{local.sys};
-    auto client = local.sys.engine().spawn([echo = *echo, to = p.handle()](
-                                             caf::event_based_actor* self) {
-      self->request(echo, 5s, int64_t{7}).then([self, to](int64_t x) { self->send(to, x + 1); },
-                                               [self, to](caf::error& err) {
-                                                 self->send(to, std::move(err));
-                                               });
-    });
+    auto client =
+      local.sys.engine().spawn([echo = *echo, to = p.handle()](caf::event_based_actor* self) {
+        self->request(echo, 5s, int64_t{7})
+          .then([self, to](int64_t x) { self->send(to, x + 1); },
+                [self, to](caf::error& err) { self->send(to, std::move(err)); });
+      });
     CHECK(next<int64_t>(p) == 8);
     // A plain message with a sender: the echo sends it back to the sender's proxy.
     p->send(*echo, std::string{"back to me"});
@@ -104,8 +103,8 @@ TEST_CASE("remote: a name nobody holds on the peer fails with unknown_target") {
 TEST_CASE("remote: a value that cannot cross fails at the sender with cannot_cross") {
   auto peer = start_node("127.0.0.1:0");
   net_system local;
-  auto reply = local.sys.request<int32_t>("echo@" + peer.endpoint, patience,
-                                          std::vector<int>{1, 2, 3});
+  auto reply =
+    local.sys.request<int32_t>("echo@" + peer.endpoint, patience, std::vector<int>{1, 2, 3});
   REQUIRE(!reply);
   CHECK(reply.error() == net_error(troupe::net::error_code::cannot_cross));
 }

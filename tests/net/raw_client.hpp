@@ -97,8 +97,8 @@ public:
     for (;;) {
       if (buffer_.size() >= 4) {
         auto* p = reinterpret_cast<const unsigned char*>(buffer_.data());
-        uint32_t n = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) |
-                     uint32_t{p[3]};
+        uint32_t n =
+          (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
         if (buffer_.size() >= 4 + n) {
           troupe::wire::Frame frame;
           frame.ParseFromArray(buffer_.data() + 4, static_cast<int>(n));

@@ -9,10 +9,10 @@
 
 #include "node_broker.hpp"
 #include "payload_codec.hpp"
-#include "type_table.hpp"
 #include "troupe/error.hpp"
 #include "troupe/net/error.hpp"
 #include "troupe/system.hpp"
+#include "type_table.hpp"
 
 namespace troupe::net::detail {
 
@@ -42,11 +42,8 @@ outgoing down_item(uint64_t id, std::string name, const caf::error& reason) {
 
 connection::connection(node_broker& broker, caf::io::connection_handle hdl, protocol::role role,
                        peer_link_ptr link, std::string peer_address)
-  : hdl(hdl),
-    link(std::move(link)),
-    peer_address(std::move(peer_address)),
-    proto(role, config_for(broker.state()), *this, broker.state().guard),
-    broker_(broker) {}
+    : hdl(hdl), link(std::move(link)), peer_address(std::move(peer_address)),
+      proto(role, config_for(broker.state()), *this, broker.state().guard), broker_(broker) {}
 
 connection::~connection() = default;
 
@@ -62,8 +59,8 @@ caf::strong_actor_ptr connection::resolve(const actor_target& target) {
       return last_target_actor_;
   }
   auto result = !target.name.empty() ? broker_.state().sys.registry().find(target.name)
-                : link                ? link->exported(target.id)
-                                      : nullptr;
+                : link               ? link->exported(target.id)
+                                     : nullptr;
   last_target_ = {target.id, std::string{target.name}};
   last_target_actor_ = result;
   return result;
@@ -132,25 +129,24 @@ void connection::on_reply(const message_view& msg) {
   caf::strong_actor_ptr sender;
   if (msg.sender_id != 0)
     sender = caf::actor_cast<caf::strong_actor_ptr>(link->proxy_of(msg.sender_id));
-  requester->enqueue(std::move(sender), mid.response_id(), std::move(content),
-                     broker_.context());
+  requester->enqueue(std::move(sender), mid.response_id(), std::move(content), broker_.context());
 }
 
 void connection::on_monitor(const actor_target& target) {
   std::pair key{target.id, std::string{target.name}};
   auto who = resolve(target);
   if (!who) {
-    link->send_control(down_item(target.id, key.second,
-                                 make_error(error_code::unknown_target, "no such actor")));
+    link->send_control(
+      down_item(target.id, key.second, make_error(error_code::unknown_target, "no such actor")));
     return;
   }
   if (!watched_.insert(key).second)
     return;
   // The Down goes through the link's queue, after everything the actor sent to this peer.
-  who->get()->attach_functor([lnk = link, id = key.first, name = key.second](
-                               const caf::error& reason) {
-    lnk->send_control(down_item(id, name, reason));
-  });
+  who->get()->attach_functor(
+    [lnk = link, id = key.first, name = key.second](const caf::error& reason) {
+      lnk->send_control(down_item(id, name, reason));
+    });
 }
 
 void connection::on_demonitor(const actor_target& target) {
@@ -167,13 +163,12 @@ void connection::on_lookup(std::string_view name, uint64_t request_id) {
     proto.send_lookup_result(request_id, link->export_actor(who), error_view{});
     return;
   }
-  auto err = to_error_fields(troupe::make_error(troupe::error_code::unknown_name,
-                                                std::string{name}));
+  auto err =
+    to_error_fields(troupe::make_error(troupe::error_code::unknown_name, std::string{name}));
   proto.send_lookup_result(request_id, 0, err.view());
 }
 
-void connection::on_lookup_result(uint64_t request_id, uint64_t actor_id,
-                                  const error_view& error) {
+void connection::on_lookup_result(uint64_t request_id, uint64_t actor_id, const error_view& error) {
   auto [requester, mid] = link->take_pending(request_id);
   if (!requester)
     return;
@@ -193,12 +188,10 @@ void connection::on_peer_error(const peer_error& err) {
     return;
   if (err.request_id != 0) {
     if (auto [requester, mid] = link->take_pending(err.request_id); requester)
-      requester->enqueue(nullptr, mid.response_id(), caf::make_message(reason),
-                         broker_.context());
+      requester->enqueue(nullptr, mid.response_id(), caf::make_message(reason), broker_.context());
   } else if (err.actor_id != 0) {
     if (auto who = link->exported(err.actor_id))
-      who->enqueue(nullptr, caf::make_message_id(), caf::make_message(reason),
-                   broker_.context());
+      who->enqueue(nullptr, caf::make_message_id(), caf::make_message(reason), broker_.context());
   }
 }
 

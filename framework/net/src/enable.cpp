@@ -6,9 +6,9 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/config_option_adder.hpp>
-#include <caf/settings.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/message.hpp>
+#include <caf/settings.hpp>
 
 #include "engine_thread.hpp"
 #include "node_state.hpp"
@@ -67,8 +67,7 @@ std::string read_secret(const std::string& path) {
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
     secret.pop_back();
   if (in.bad() || !in.is_open() || secret.empty()) {
-    std::cerr << "[troupe.net] cannot read a secret from '" << path
-              << "': refusing every peer\n";
+    std::cerr << "[troupe.net] cannot read a secret from '" << path << "': refusing every peer\n";
     return std::to_string(fresh_incarnation()) + std::to_string(fresh_incarnation());
   }
   return secret;
@@ -95,15 +94,15 @@ detail::node_settings read_settings(const caf::actor_system_config& cfg) {
   p.incarnation = fresh_incarnation();
   if (auto path = caf::get_or(cfg, "troupe.net.secret-file", std::string{}); !path.empty())
     p.secret = read_secret(path);
-  p.max_frame_size = static_cast<uint32_t>(
-    caf::get_or(cfg, "troupe.net.max-frame-size", size_t{p.max_frame_size}));
+  p.max_frame_size =
+    static_cast<uint32_t>(caf::get_or(cfg, "troupe.net.max-frame-size", size_t{p.max_frame_size}));
   p.heartbeat_interval = millis(cfg, "troupe.net.heartbeat-interval", p.heartbeat_interval);
   p.silence_bound = millis(cfg, "troupe.net.peer-timeout", p.silence_bound);
   p.handshake_timeout = millis(cfg, "troupe.net.handshake-timeout", p.handshake_timeout);
   auto& w = s.window;
   w.high_watermark = caf::get_or(cfg, "troupe.net.high-watermark", w.high_watermark);
-  w.low_watermark = std::min(caf::get_or(cfg, "troupe.net.low-watermark", w.low_watermark),
-                             w.high_watermark);
+  w.low_watermark =
+    std::min(caf::get_or(cfg, "troupe.net.low-watermark", w.low_watermark), w.high_watermark);
   w.send_timeout = millis(cfg, "troupe.net.send-timeout", w.send_timeout);
   w.max_message_size = p.max_frame_size;
   s.reconnect_delay = millis(cfg, "troupe.net.reconnect-delay", s.reconnect_delay);

@@ -22,8 +22,7 @@ namespace {
 constexpr std::string_view unix_prefix = "unix:";
 
 caf::error invalid(std::string_view text, std::string_view why) {
-  return make_error(error_code::invalid_endpoint,
-                    std::string{text} + ": " + std::string{why});
+  return make_error(error_code::invalid_endpoint, std::string{text} + ": " + std::string{why});
 }
 
 caf::error failed(const endpoint& where, const char* call) {
@@ -188,8 +187,7 @@ caf::expected<int> start_connect(const endpoint& where) {
   if (fd.get() < 0)
     return failed(where, "socket");
   set_no_delay(fd.get());
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&storage), len) != 0 &&
-      errno != EINPROGRESS)
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&storage), len) != 0 && errno != EINPROGRESS)
     return failed(where, "connect");
   return fd.release();
 }

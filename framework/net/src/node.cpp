@@ -32,7 +32,7 @@ namespace {
 class lookup_actor_impl : public caf::event_based_actor {
 public:
   lookup_actor_impl(caf::actor_config& cfg, std::shared_ptr<detail::node_state> state)
-    : caf::event_based_actor(cfg), state_(std::move(state)) {}
+      : caf::event_based_actor(cfg), state_(std::move(state)) {}
 
   const char* name() const override { return "troupe.net.lookup"; }
 
@@ -71,7 +71,7 @@ void stop_broker(const caf::actor& broker) {
 
 node::node(troupe::system& sys, detail::node_settings settings,
            std::shared_ptr<const type_registry> types)
-  : state_(std::make_shared<detail::node_state>(sys, std::move(settings), std::move(types))) {
+    : state_(std::make_shared<detail::node_state>(sys, std::move(settings), std::move(types))) {
   auto& mm = sys.engine().middleman();
   caf::actor_config cfg{&mm.backend()};
   state_->broker = sys.engine().spawn_impl<detail::node_broker, caf::hidden>(cfg, state_);

@@ -50,7 +50,7 @@ std::chrono::milliseconds tick_period(const node_settings& s) {
 } // namespace
 
 node_broker::node_broker(caf::actor_config& cfg, std::shared_ptr<node_state> state)
-  : caf::io::broker(cfg), state_(std::move(state)) {}
+    : caf::io::broker(cfg), state_(std::move(state)) {}
 
 node_broker::~node_broker() = default;
 
@@ -85,9 +85,9 @@ void node_broker::write_out(connection& conn, bool keep) {
     flush(conn.hdl);
   }
   if (!keep)
-    close_connection(conn.hdl, conn.close_reason ? conn.close_reason
-                                                 : make_error(error_code::node_down,
-                                                              conn.peer_address));
+    close_connection(conn.hdl, conn.close_reason
+                                 ? conn.close_reason
+                                 : make_error(error_code::node_down, conn.peer_address));
 }
 
 void node_broker::drain(connection& conn) {
@@ -97,55 +97,53 @@ void node_broker::drain(connection& conn) {
   if (conn.in_flight + conn.proto.held_bytes() > state_->settings.window.high_watermark)
     return; // data_transferred_msg drains again once the peer read enough.
   auto items = link->take_queue();
-  link->wake_done();
   std::vector<payload_view> payload;
   for (auto& item : items) {
     switch (item.what) {
-      case outgoing::kind::message: {
-        payload.clear();
-        uint32_t begin = 0;
-        for (size_t i = 0; i < item.ends.size(); ++i) {
-          payload.push_back(payload_view{item.type_urls[i],
-                                         std::string_view{item.bytes}.substr(
-                                           begin, item.ends[i] - begin)});
-          begin = item.ends[i];
-        }
-        error_view err;
-        message_view msg;
-        msg.target = actor_target{item.target_id, item.name};
-        msg.sender_id = item.sender_id;
-        msg.request_id = item.request_id;
-        msg.reply_to = item.reply_to;
-        msg.payload = payload;
-        if (item.error) {
-          err = item.error->view();
-          msg.error = &err;
-        }
-        if (auto failed = conn.proto.add_message(msg)) {
-          // Only reachable when the peer's frame limit is below ours; the sender learns it.
-          if (item.request_id != 0) {
-            if (auto [who, mid] = link->take_pending(item.request_id); who)
-              who->enqueue(nullptr, mid.response_id(), caf::make_message(failed), context());
-          } else if (item.sender) {
-            item.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(failed),
-                                 context());
-          }
-        }
-        break;
+    case outgoing::kind::message: {
+      payload.clear();
+      uint32_t begin = 0;
+      for (size_t i = 0; i < item.ends.size(); ++i) {
+        payload.push_back(payload_view{
+          item.type_urls[i], std::string_view{item.bytes}.substr(begin, item.ends[i] - begin)});
+        begin = item.ends[i];
       }
-      case outgoing::kind::monitor:
-        conn.proto.send_monitor(actor_target{item.target_id, item.name});
-        break;
-      case outgoing::kind::demonitor:
-        conn.proto.send_demonitor(actor_target{item.target_id, item.name});
-        break;
-      case outgoing::kind::down: {
-        conn.proto.send_down(actor_target{item.target_id, item.name}, item.error->view());
-        break;
+      error_view err;
+      message_view msg;
+      msg.target = actor_target{item.target_id, item.name};
+      msg.sender_id = item.sender_id;
+      msg.request_id = item.request_id;
+      msg.reply_to = item.reply_to;
+      msg.payload = payload;
+      if (item.error) {
+        err = item.error->view();
+        msg.error = &err;
       }
-      case outgoing::kind::lookup:
-        conn.proto.send_lookup(item.name, item.request_id);
-        break;
+      if (auto failed = conn.proto.add_message(msg)) {
+        // Only reachable when the peer's frame limit is below ours; the sender learns it.
+        if (item.request_id != 0) {
+          if (auto [who, mid] = link->take_pending(item.request_id); who)
+            who->enqueue(nullptr, mid.response_id(), caf::make_message(failed), context());
+        } else if (item.sender) {
+          item.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(failed),
+                               context());
+        }
+      }
+      break;
+    }
+    case outgoing::kind::monitor:
+      conn.proto.send_monitor(actor_target{item.target_id, item.name});
+      break;
+    case outgoing::kind::demonitor:
+      conn.proto.send_demonitor(actor_target{item.target_id, item.name});
+      break;
+    case outgoing::kind::down: {
+      conn.proto.send_down(actor_target{item.target_id, item.name}, item.error->view());
+      break;
+    }
+    case outgoing::kind::lookup:
+      conn.proto.send_lookup(item.name, item.request_id);
+      break;
     }
   }
   conn.proto.flush();
@@ -269,7 +267,7 @@ caf::behavior node_broker::make_behavior() {
       if (keep && conn.link) {
         by_link_.try_emplace(conn.link.get(), conn.hdl); // Accepted: known after the handshake.
         drain(conn); // Replies and Downs produced while reading go out in the same write.
-      } // Replies and Downs produced while reading go out in the same write.
+      }              // Replies and Downs produced while reading go out in the same write.
       write_out(conn, keep && !conn.close_reason);
     },
     [this](const caf::io::data_transferred_msg& msg) {
@@ -292,8 +290,7 @@ caf::behavior node_broker::make_behavior() {
         return;
       auto reason = i->second->close_reason;
       if (!reason)
-        reason = make_error(error_code::node_down,
-                            i->second->peer_address + ": connection closed");
+        reason = make_error(error_code::node_down, i->second->peer_address + ": connection closed");
       close_connection(msg.handle, reason);
     },
     [](const caf::io::acceptor_closed_msg&) {
@@ -318,9 +315,7 @@ caf::behavior node_broker::make_behavior() {
       }
       add_connection(add_scribe(*fd), link);
     },
-    [this](listen_atom, int fd) {
-      add_doorman(fd);
-    },
+    [this](listen_atom, int fd) { add_doorman(fd); },
     [this](tick_atom) {
       if (!stopped_)
         tick();

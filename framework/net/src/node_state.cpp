@@ -12,8 +12,8 @@ namespace troupe::net::detail {
 
 node_state::node_state(troupe::system& sys, node_settings settings,
                        std::shared_ptr<const type_registry> types)
-  : sys(sys), settings(std::move(settings)), types(std::move(types)),
-    jitter_(std::random_device{}()) {}
+    : sys(sys), settings(std::move(settings)), types(std::move(types)),
+      jitter_(std::random_device{}()) {}
 
 peer_link_ptr node_state::make_link(std::string endpoint) {
   return caf::make_counted<peer_link>(sys.engine(), types->table(), broker, std::move(endpoint),
@@ -29,8 +29,8 @@ caf::expected<peer_link_ptr> node_state::link_for(const std::string& endpoint) {
   if (now < entry.next_attempt) {
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(entry.next_attempt - now);
     return make_error(error_code::node_down,
-                      endpoint + " is down (" + sys.engine().render(entry.last_error) + "); next attempt in " +
-                        std::to_string(wait.count()) + " ms");
+                      endpoint + " is down (" + sys.engine().render(entry.last_error) +
+                        "); next attempt in " + std::to_string(wait.count()) + " ms");
   }
   if (!broker)
     return make_error(error_code::node_down, "this node has stopped");
@@ -56,8 +56,7 @@ peer_link_ptr node_state::adopt_inbound(const std::string& endpoint) {
   return link;
 }
 
-void node_state::on_link_failed(const peer_link_ptr& link, bool was_up,
-                                const caf::error& reason) {
+void node_state::on_link_failed(const peer_link_ptr& link, bool was_up, const caf::error& reason) {
   if (link->endpoint().empty())
     return;
   std::lock_guard guard{mtx_};
@@ -74,9 +73,8 @@ void node_state::on_link_failed(const peer_link_ptr& link, bool was_up,
   delay = std::min(delay, settings.reconnect_cap);
   std::uniform_real_distribution<double> factor{0.5, 1.0};
   entry.next_attempt =
-    std::chrono::steady_clock::now() +
-    std::chrono::milliseconds{static_cast<int64_t>(static_cast<double>(delay.count()) *
-                                                   factor(jitter_))};
+    std::chrono::steady_clock::now() + std::chrono::milliseconds{static_cast<int64_t>(
+                                         static_cast<double>(delay.count()) * factor(jitter_))};
 }
 
 void node_state::clear() {

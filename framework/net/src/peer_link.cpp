@@ -16,8 +16,8 @@ namespace troupe::net::detail {
 
 peer_link::peer_link(caf::actor_system& sys, const type_table& types, caf::actor broker,
                      std::string endpoint, window_config cfg)
-  : sys_(sys), types_(types), broker_(std::move(broker)), endpoint_(std::move(endpoint)),
-    cfg_(cfg) {}
+    : sys_(sys), types_(types), broker_(std::move(broker)), endpoint_(std::move(endpoint)),
+      cfg_(cfg) {}
 
 peer_link::~peer_link() = default;
 
@@ -52,10 +52,10 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
     }
   }
   if (item.weight() > cfg_.max_message_size) {
-    bounce(*what, make_error(error_code::frame_too_large,
-                             "a message of " + std::to_string(item.weight()) +
-                               " bytes exceeds the frame limit of " +
-                               std::to_string(cfg_.max_message_size)));
+    bounce(*what,
+           make_error(error_code::frame_too_large, "a message of " + std::to_string(item.weight()) +
+                                                     " bytes exceeds the frame limit of " +
+                                                     std::to_string(cfg_.max_message_size)));
     return;
   }
   std::unique_lock guard{mtx_};
@@ -73,18 +73,22 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
   bool newly_exported = false;
   if (what->sender && !item.reply_to) {
     item.sender_id = what->sender->id();
-    newly_exported = exported_.emplace(item.sender_id,
-                                       caf::actor_cast<caf::weak_actor_ptr>(what->sender)).second;
+    newly_exported =
+      exported_.emplace(item.sender_id, caf::actor_cast<caf::weak_actor_ptr>(what->sender)).second;
   }
   if (what->mid.is_request() && what->sender) {
     item.request_id = next_request_id_++;
-    pending_.emplace(item.request_id, pending_request{caf::actor_cast<caf::weak_actor_ptr>(what->sender), what->mid});
+    pending_.emplace(
+      item.request_id,
+      pending_request{caf::actor_cast<caf::weak_actor_ptr>(what->sender), what->mid});
     item.sender = what->sender;
   } else if (!what->mid.is_response()) {
     item.sender = what->sender;
   }
-  push_locked(std::move(item));
+  bool wake = push_locked(std::move(item));
   guard.unlock();
+  if (wake)
+    wake_broker();
   if (newly_exported) {
     // Outside the lock: attaching to an actor that already exited runs the functor at once.
     auto id = what->sender->id();
@@ -121,9 +125,11 @@ caf::error peer_link::admit(std::unique_lock<std::mutex>& guard) {
 }
 
 void peer_link::send_control(outgoing item) {
-  std::lock_guard guard{mtx_};
-  if (!failure_)
-    push_locked(std::move(item));
+  std::unique_lock guard{mtx_};
+  if (failure_ || !push_locked(std::move(item)))
+    return;
+  guard.unlock();
+  wake_broker();
 }
 
 uint64_t peer_link::start_lookup(const std::string& name, caf::strong_actor_ptr requester,
@@ -139,19 +145,26 @@ uint64_t peer_link::start_lookup(const std::string& name, caf::strong_actor_ptr 
   item.what = outgoing::kind::lookup;
   item.name = name;
   item.request_id = next_request_id_++;
-  pending_.emplace(item.request_id, pending_request{caf::actor_cast<caf::weak_actor_ptr>(requester), mid});
+  pending_.emplace(item.request_id,
+                   pending_request{caf::actor_cast<caf::weak_actor_ptr>(requester), mid});
   auto id = item.request_id;
-  push_locked(std::move(item));
+  if (push_locked(std::move(item))) {
+    guard.unlock();
+    wake_broker();
+  }
   return id;
 }
 
-void peer_link::push_locked(outgoing&& item) {
+bool peer_link::push_locked(outgoing&& item) {
   backlog_ += item.weight();
   queue_.push_back(std::move(item));
-  if (!wake_pending_) {
-    wake_pending_ = true;
-    caf::anon_send(broker_, wake_atom::value, peer_link_ptr{this});
-  }
+  return !std::exchange(wake_pending_, true);
+}
+
+void peer_link::wake_broker() {
+  // Outside the lock: the broker must not wait for the lock while this thread makes the
+  // system call that wakes the I/O thread.
+  caf::anon_send(broker_, wake_atom::value, peer_link_ptr{this});
 }
 
 // -- proxies and exported actors ------------------------------------------------------------
@@ -217,19 +230,11 @@ std::vector<outgoing> peer_link::take_queue() {
     std::lock_guard guard{mtx_};
     result.swap(queue_);
     backlog_ = 0;
+    wake_pending_ = false; // The next item queued wakes the broker again.
     overloaded_ = false;
   }
   room_.notify_all();
   return result;
-}
-
-void peer_link::wake_done() {
-  std::lock_guard guard{mtx_};
-  wake_pending_ = false;
-  if (!queue_.empty()) {
-    wake_pending_ = true;
-    caf::anon_send(broker_, wake_atom::value, peer_link_ptr{this});
-  }
 }
 
 std::pair<caf::strong_actor_ptr, caf::message_id> peer_link::take_pending(uint64_t id) {

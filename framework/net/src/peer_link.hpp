@@ -91,11 +91,9 @@ public:
 
   // -- broker side --------------------------------------------------------------------------
 
-  /// Moves the queued items out (the broker calls it when it has room in its window).
+  /// Moves the queued items out (the broker calls it when it has room in its window); the
+  /// next item queued wakes the broker again.
   std::vector<outgoing> take_queue();
-
-  /// Called by the broker after taking the queue: it may wake it again.
-  void wake_done();
 
   /// The requester and message id of the wire request `id` (removed), or null.
   std::pair<caf::strong_actor_ptr, caf::message_id> take_pending(uint64_t id);
@@ -137,8 +135,11 @@ private:
     caf::message_id mid;
   };
 
-  /// Queues `item` (the lock is held); wakes the broker if it is not already awake.
-  void push_locked(outgoing&& item);
+  /// Queues `item` (the lock is held); true if the caller must wake the broker (after
+  /// unlocking), because no wake-up is pending yet.
+  bool push_locked(outgoing&& item);
+  /// Tells the broker that this link has queued items.
+  void wake_broker();
   /// Tells the sender of `what` that it failed with `err`.
   static void bounce(caf::mailbox_element& what, const caf::error& err);
   /// Applies the send window to one more message (the lock is held): waits for room on

@@ -8,10 +8,8 @@ namespace troupe::net::detail {
 
 remote_proxy::remote_proxy(caf::actor_config& cfg, peer_link_ptr link, uint64_t remote_id,
                            std::string name)
-  : caf::monitorable_actor(cfg),
-    link_(std::move(link)),
-    remote_id_(remote_id),
-    target_name_(std::move(name)) {}
+    : caf::monitorable_actor(cfg), link_(std::move(link)), remote_id_(remote_id),
+      target_name_(std::move(name)) {}
 
 remote_proxy::~remote_proxy() = default;
 

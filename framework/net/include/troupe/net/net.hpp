@@ -39,8 +39,7 @@ void enable(troupe::config& cfg, type_registry types = {});
 
 /// Sets the option `troupe.net.NAME` from code, e.g. `set_option(cfg, "listen", "unix:/x")`.
 /// (CAF 0.17's `cfg.set` finds options only in one-level categories such as `troupe`.)
-template <class T>
-void set_option(troupe::config& cfg, std::string_view name, T&& value) {
+template <class T> void set_option(troupe::config& cfg, std::string_view name, T&& value) {
   caf::put(cfg.content, "troupe.net." + std::string{name}, std::forward<T>(value));
 }
 
