@@ -133,25 +133,25 @@ void connection::on_reply(const message_view& msg) {
 }
 
 void connection::on_monitor(const actor_target& target) {
-  std::pair key{target.id, std::string{target.name}};
+  std::string name{target.name};
   auto who = resolve(target);
   if (!who) {
     link->send_control(
-      down_item(target.id, key.second, make_error(error_code::unknown_target, "no such actor")));
+      down_item(target.id, name, make_error(error_code::unknown_target, "no such actor")));
     return;
   }
-  if (!watched_.insert(key).second)
+  // Keyed by the actor too: a name monitored again once another actor holds it is watched anew.
+  if (!watched_.emplace(target.id, name, who->id()).second)
     return;
   // The Down goes through the link's queue, after everything the actor sent to this peer.
-  who->get()->attach_functor(
-    [lnk = link, id = key.first, name = key.second](const caf::error& reason) {
-      lnk->send_control(down_item(id, name, reason));
-    });
+  who->get()->attach_functor([lnk = link, id = target.id, name](const caf::error& reason) {
+    lnk->send_control(down_item(id, name, reason));
+  });
 }
 
-void connection::on_demonitor(const actor_target& target) {
-  // The Down still comes when the actor exits; the peer has no proxy for it any more then.
-  watched_.erase(std::pair{target.id, std::string{target.name}});
+void connection::on_demonitor(const actor_target&) {
+  // The Down still comes when the actor exits (the peer finds no proxy for it then); keeping
+  // the entry keeps a repeated Monitor from attaching a second time.
 }
 
 void connection::on_down(const actor_target& actor, const error_view& reason) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include <caf/error.hpp>
@@ -71,8 +72,8 @@ private:
   caf::strong_actor_ptr last_target_actor_;
   uint64_t last_sender_id_ = 0;
   caf::strong_actor_ptr last_sender_;
-  /// Local actors the peer monitors (id or name), so each is watched once.
-  std::set<std::pair<uint64_t, std::string>> watched_;
+  /// What the peer monitors (target id, target name, the local actor's id): each once.
+  std::set<std::tuple<uint64_t, std::string, uint64_t>> watched_;
 };
 
 } // namespace troupe::net::detail
