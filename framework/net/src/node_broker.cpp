@@ -34,6 +34,9 @@ void cut(int fd) {
 /// How long a stopping node waits for its last frames (Goodbyes) to be written.
 constexpr auto stop_grace = std::chrono::milliseconds{200};
 
+/// A delay that lets CAF's I/O loop turn once before the broker finishes its stop.
+constexpr auto next_turn = std::chrono::milliseconds{1};
+
 /// Bytes asked for per read: many frames per read, one handler run per 64 KiB at most.
 constexpr uint32_t read_size = 64 * 1024;
 
@@ -215,9 +218,11 @@ void node_broker::begin_stop() {
     write_out(*conn, true);
   }
   // Give CAF a moment to write what is queued (at least the Goodbyes); a peer that does not
-  // read is cut when the moment is over.
-  caf::delayed_anon_send(caf::actor_cast<caf::actor>(this), stop_grace, finish_atom::value);
-  finish_stop_if_drained();
+  // read is cut when the moment is over. Even with nothing queued, finishing waits for a later
+  // turn of the I/O loop: a socket that CAF registers and unregisters in one turn (a listen
+  // just before the stop) is never released (a leak LSan reported).
+  auto self = caf::actor_cast<caf::actor>(this);
+  caf::delayed_anon_send(self, connections_.empty() ? next_turn : stop_grace, finish_atom::value);
 }
 
 void node_broker::finish_stop_if_drained() {
