@@ -22,8 +22,8 @@ namespace troupe::test {
 /// Owns a running child process; its destructor kills it with SIGKILL and waits for it.
 class child_process {
 public:
-  /// Starts `argv[0]` with `argv` (a path, not searched in PATH), optionally with `prefix`
-  /// prepended (e.g. {"ip", "netns", "exec", "ns1"}). Throws std::runtime_error if it cannot.
+  /// Starts `argv[0]` (a path, not searched in PATH) with the arguments `argv`. Throws
+  /// std::runtime_error if it cannot.
   explicit child_process(std::vector<std::string> argv) {
     int to_child[2];
     int from_child[2];
