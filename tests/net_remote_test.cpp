@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <caf/all.hpp>
 
 #include "net/node_fixture.hpp"
@@ -154,4 +156,23 @@ TEST_CASE("remote: FIFO order per pair of actors holds across batches") {
     .receive([&](int64_t x) { count = x; }, [&](caf::error& err) { count = std::move(err); });
   REQUIRE(count);
   CHECK(*count == n);
+}
+
+TEST_CASE("remote: a node listens on TCP port 0 and on an owner-only Unix socket") {
+  net_system local;
+  auto tcp = local.node().listen("127.0.0.1:0");
+  REQUIRE(tcp);
+  CHECK(tcp->starts_with("127.0.0.1:"));
+  CHECK(*tcp != "127.0.0.1:0");
+  auto path = troupe::test::unix_endpoint();
+  auto unix_ep = local.node().listen(path);
+  REQUIRE(unix_ep);
+  CHECK(*unix_ep == path);
+  struct stat st {};
+  REQUIRE(::stat(path.substr(5).c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(local.node().endpoints() == std::vector<std::string>{*tcp, *unix_ep});
+  auto bad = local.node().listen("no-port-here");
+  REQUIRE(!bad);
+  CHECK(bad.error() == net_error(troupe::net::error_code::invalid_endpoint));
 }
