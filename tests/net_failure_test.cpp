@@ -105,3 +105,20 @@ TEST_CASE("failure: a restarted peer is reached again as a new incarnation") {
   // Nothing carried over: the old incarnation's actor stays dead.
   CHECK(error_of(troupe::test::ask(p, *mortal, 3)) == node_down());
 }
+
+TEST_CASE("failure: an endpoint nobody listens on fails with connect_failed, then is known down") {
+  net_system local{slow_reconnect};
+  // A port that was just free: bind one, note it, close it.
+  std::string endpoint;
+  {
+    net_system probe_sys;
+    auto bound = probe_sys.node().listen("127.0.0.1:0");
+    REQUIRE(bound);
+    endpoint = *bound;
+  }
+  auto reply = local.sys.request<int32_t>("echo@" + endpoint, patience, int32_t{1});
+  REQUIRE(!reply);
+  CHECK(reply.error() == troupe::net::make_error(troupe::net::error_code::connect_failed));
+  // Within the reconnect backoff the endpoint is known down: sends fail at once.
+  CHECK(local.sys.send("echo@" + endpoint, int32_t{2}) == node_down());
+}

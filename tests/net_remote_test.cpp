@@ -92,6 +92,10 @@ TEST_CASE("remote: a name nobody holds on the peer fails with unknown_target") {
   auto reply = local.sys.request<int32_t>("nobody@" + peer.endpoint, patience, int32_t{1});
   REQUIRE(!reply);
   CHECK(reply.error() == net_error(troupe::net::error_code::unknown_target));
+  // A lookup of that name asks the peer and reports the core's unknown_name.
+  auto handle = local.sys.lookup("nobody@" + peer.endpoint);
+  REQUIRE(!handle);
+  CHECK(handle.error() == troupe::make_error(troupe::error_code::unknown_name));
   // The connection lives on: the next request is served.
   auto next_reply = local.sys.request<int32_t>("echo@" + peer.endpoint, patience, int32_t{2});
   CHECK(troupe::test::value_or(next_reply, 0) == 2);
@@ -104,6 +108,18 @@ TEST_CASE("remote: a value that cannot cross fails at the sender with cannot_cro
                                           std::vector<int>{1, 2, 3});
   REQUIRE(!reply);
   CHECK(reply.error() == net_error(troupe::net::error_code::cannot_cross));
+}
+
+TEST_CASE("remote: a message over the frame limit fails at the sender and nothing is sent") {
+  auto peer = start_node("127.0.0.1:0");
+  net_system local;
+  std::string huge(17 * 1024 * 1024, 'x'); // The default limit is 16 MiB.
+  auto reply = local.sys.request<std::string>("echo@" + peer.endpoint, patience, huge);
+  REQUIRE(!reply);
+  CHECK(reply.error() == net_error(troupe::net::error_code::frame_too_large));
+  // The connection was not touched: the next request is served.
+  auto next_reply = local.sys.request<int32_t>("echo@" + peer.endpoint, patience, int32_t{3});
+  CHECK(troupe::test::value_or(next_reply, 0) == 3);
 }
 
 TEST_CASE("remote: a monitored remote actor's down message follows every message it sent") {

@@ -9,13 +9,13 @@ set(troupe_net_test_sources
   net_protocol_batch_test.cpp
   net_protocol_stream_test.cpp
   net_protocol_timers_test.cpp
+  net_utf8_test.cpp
   net_remote_test.cpp
   net_failure_test.cpp
   net_bad_input_test.cpp
   net_auth_test.cpp
   net_flow_test.cpp
-  net_netns_test.cpp
-  net_utf8_test.cpp)
+  net_netns_test.cpp)
 
 # The node that the multi-process suites start as a child process.
 add_executable(troupe_net_test_node net/test_node.cpp)

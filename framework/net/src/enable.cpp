@@ -8,6 +8,7 @@
 #include <caf/config_option_adder.hpp>
 #include <caf/settings.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/message.hpp>
 
 #include "engine_thread.hpp"
 #include "node_state.hpp"
@@ -73,6 +74,21 @@ std::string read_secret(const std::string& path) {
   return secret;
 }
 
+/// Renders the network layer's errors as "troupe_net::node_down (127.0.0.1:4000: ...)".
+std::string render_error(uint8_t code, caf::atom_value, const caf::message& context) {
+  std::string result{"troupe_net::"};
+  result += to_string(static_cast<error_code>(code));
+  if (context.match_elements<std::string>()) {
+    result += " (";
+    result += context.get_as<std::string>(0);
+    result += ')';
+  } else if (!context.empty()) {
+    result += ' ';
+    result += caf::to_string(context);
+  }
+  return result;
+}
+
 detail::node_settings read_settings(const caf::actor_system_config& cfg) {
   detail::node_settings s;
   auto& p = s.protocol;
@@ -101,6 +117,7 @@ void enable(troupe::config& cfg, type_registry types) {
   cfg.load<caf::io::middleman>();
   cfg.add_thread_hook<detail::engine_thread_marker>();
   add_options(cfg);
+  cfg.add_error_category(net_error_category, render_error);
   auto shared_types = std::make_shared<const type_registry>(std::move(types));
   cfg.add_extension([shared_types](troupe::system& sys) -> std::unique_ptr<troupe::extension> {
     auto result = std::make_unique<node>(sys, read_settings(sys.engine().config()), shared_types);

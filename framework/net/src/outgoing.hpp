@@ -20,10 +20,10 @@ namespace troupe::net::detail {
 caf::error error_from_view(const error_view& x);
 
 /// One thing a sender thread hands to the broker for a peer, in the order it must go out:
-/// a message (or reply), or a monitor, demonitor, down or lookup frame.
+/// a message (or reply), or a Monitor, Demonitor, Down or Lookup frame.
 struct outgoing {
   /// Which frame this becomes.
-  enum class kind : uint8_t { message, monitor, demonitor, down, lookup, lookup_result };
+  enum class kind : uint8_t { message, monitor, demonitor, down, lookup };
 
   kind what = kind::message;
   /// The target on the peer: its actor id, or its name when `name` is not empty.
@@ -31,7 +31,7 @@ struct outgoing {
   std::string name;
   /// The sending actor's id here (0 if none); it was exported to the peer.
   uint64_t sender_id = 0;
-  /// The wire request id (requests, lookups, lookup results) or 0.
+  /// The wire request id (requests, lookups) or 0.
   uint64_t request_id = 0;
   /// The wire request id this replies to, or 0.
   uint64_t reply_to = 0;

@@ -33,7 +33,7 @@ void peer_link::bounce(caf::mailbox_element& what, const caf::error& err) {
 }
 
 void peer_link::send(uint64_t target_id, const std::string& target_name,
-                     caf::mailbox_element_ptr what, caf::execution_unit*) {
+                     caf::mailbox_element_ptr what) {
   outgoing item;
   auto& content = what->content();
   if (what->mid.is_response()) {

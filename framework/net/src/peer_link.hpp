@@ -61,10 +61,10 @@ public:
   /// Sends a message that a proxy of this peer received: encodes its payload here, on the
   /// sender's thread, and queues it. `target_id`/`target_name` name the actor on the peer.
   /// Failures reach the sender (an error reply to a request, an error message otherwise).
-  void send(uint64_t target_id, const std::string& target_name, caf::mailbox_element_ptr what,
-            caf::execution_unit* host);
+  /// Above the high watermark a thread outside CAF waits for room (see `admit`).
+  void send(uint64_t target_id, const std::string& target_name, caf::mailbox_element_ptr what);
 
-  /// Queues a control item (monitor, demonitor, down, lookup, lookup result).
+  /// Queues a control item (monitor, demonitor, down, lookup).
   void send_control(outgoing item);
 
   /// Issues a wire request id for a lookup whose answer goes to `requester` as the response

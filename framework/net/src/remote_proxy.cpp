@@ -25,7 +25,7 @@ void remote_proxy::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* h
       what->sender->enqueue(nullptr, what->mid.response_id(), caf::make_message(reason), host);
     return;
   }
-  link_->send(remote_id_, target_name_, std::move(what), host);
+  link_->send(remote_id_, target_name_, std::move(what));
 }
 
 void remote_proxy::attach(caf::attachable_ptr ptr) {
