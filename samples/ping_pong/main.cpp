@@ -202,12 +202,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   troupe::net::enable(cfg, std::move(types));
-  // Errors of the network layer print by name ("troupe_net: node_down (...)").
-  cfg.add_error_category(troupe::net::net_error_category,
-                         [](uint8_t code, caf::atom_value, const caf::message& context) {
-                           auto code_name = to_string(static_cast<troupe::net::error_code>(code));
-                           return "troupe_net: " + code_name + " " + caf::to_string(context);
-                         });
   if (auto done = cfg.parse_command_line(argc, argv, description))
     return *done;
   if (!cfg.secret_file.empty()) // the node's own option, under the sample's shorter name
