@@ -1,0 +1,168 @@
+#pragma once
+
+/// The server half of a two-process benchmark: this very program started again as a child
+/// process with `--role=server`, whose endpoint is read back from its first output line.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "measure.hpp"
+#include "net_harness.hpp"
+
+namespace bench::net {
+
+/// A child process running this program as the server. Its destructor kills it (SIGKILL, which
+/// also ends a stopped one) and reaps it, so no exit path of the client leaves it behind; the
+/// child also dies with its parent (PR_SET_PDEATHSIG) if the client is killed.
+class peer_process {
+public:
+  peer_process() = default;
+  peer_process(const peer_process&) = delete;
+  peer_process& operator=(const peer_process&) = delete;
+
+  ~peer_process() { kill(); }
+
+  /// Starts `/proc/self/exe` with `args` (argv[1..]) and waits up to `timeout` for its first
+  /// output line `listening ENDPOINT`. Returns "" on success, else what went wrong. Call it
+  /// before this process starts any thread: it forks.
+  std::string start(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+    std::string self = "/proc/self/exe";
+    auto copy = args; // argv is built before fork: the child only execs
+    std::vector<char*> argv{self.data()};
+    for (auto& a : copy)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0)
+      return "pipe failed";
+    auto parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0)
+      return "fork failed";
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) // the parent died before prctl took effect
+        ::_exit(3);
+      ::dup2(out[1], STDOUT_FILENO); // dup2 clears O_CLOEXEC on the copy
+      ::execv(self.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    auto err = read_endpoint(out[0], timeout);
+    ::close(out[0]);
+    return err;
+  }
+
+  /// The endpoint the server printed (`127.0.0.1:PORT` or `unix:/path`).
+  const std::string& endpoint() const { return endpoint_; }
+
+  /// Freezes the server (SIGSTOP): its sockets stay open and nobody reads them, a stalled peer.
+  void stop() {
+    if (pid_ > 0)
+      ::kill(pid_, SIGSTOP);
+  }
+
+  /// The server's peak RSS in MiB so far, or a negative number if it cannot be read.
+  double peak_rss_mib() const {
+    if (pid_ <= 0)
+      return -1;
+    return vmhwm_mib(("/proc/" + std::to_string(pid_) + "/status").c_str());
+  }
+
+  /// Kills and reaps the server (idempotent).
+  void kill() {
+    if (pid_ <= 0)
+      return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+
+private:
+  std::string read_endpoint(int fd, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string line;
+    char c = 0;
+    while (line.empty() || line.back() != '\n') {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        return "the server printed no endpoint within " + std::to_string(timeout.count()) + " s";
+      if (::read(fd, &c, 1) != 1)
+        return "the server exited before printing its endpoint";
+      line += c;
+    }
+    line.pop_back();
+    const std::string prefix = "listening ";
+    if (line.rfind(prefix, 0) != 0)
+      return "unexpected first line from the server: " + line;
+    endpoint_ = line.substr(prefix.size());
+    return "";
+  }
+
+  pid_t pid_ = -1;
+  std::string endpoint_;
+};
+
+/// A fresh private directory for a Unix socket path, removed with everything in it at the end.
+class temp_dir {
+public:
+  temp_dir() {
+    auto base = std::filesystem::temp_directory_path() / "troupe-bench-XXXXXX";
+    std::string pattern = base.string();
+    if (::mkdtemp(pattern.data()) != nullptr)
+      path_ = pattern;
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  ~temp_dir() {
+    if (!path_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(path_, ignored);
+    }
+  }
+
+  /// The directory, or empty if it could not be created.
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+};
+
+/// Starts the server of a `--role=pair` run as a child (same case, transport and sizes, plus
+/// `rest`, the options the program hands to its engine) and points `opts` at it as a client.
+/// A Unix socket goes into `dir`. Returns "" on success, else what went wrong.
+inline std::string start_server(const std::vector<std::string>& rest, options& opts,
+                                peer_process& peer, temp_dir& dir) {
+  std::vector<std::string> args{"--role=server", "--case=" + opts.case_name,
+                                "--transport=" + opts.transport, "--n=" + std::to_string(opts.n),
+                                "--timeout=" + std::to_string(opts.timeout)};
+  if (opts.transport == "unix") {
+    if (dir.path().empty())
+      return "cannot create a directory for the Unix socket";
+    args.push_back("--listen=unix:" + dir.path() + "/peer.sock");
+  }
+  args.insert(args.end(), rest.begin(), rest.end());
+  if (auto err = peer.start(args, std::chrono::seconds{30}); !err.empty())
+    return err;
+  opts.role = "client";
+  opts.peer = peer.endpoint();
+  return "";
+}
+
+} // namespace bench::net
