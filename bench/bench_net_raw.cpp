@@ -185,6 +185,11 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << err << "\n";
     return 64;
   }
+  if (opts.help) {
+    std::cout << "bench_net_raw: the floor, raw TCP/Unix sockets with troupe's framing\n"
+              << options_help << "  --batch=K                  oneway: frames per write (1024)\n";
+    return 0;
+  }
   if (opts.role == "server")
     return serve(opts);
   give_up_after_timeout("raw-" + opts.transport, opts, settings_of(opts));

@@ -40,7 +40,22 @@ struct options {
   size_t batch = 1024;
   /// Seconds before the run gives up and reports a timeout.
   size_t timeout = 120;
+  /// `--help` was given: print the usage and stop.
+  bool help = false;
 };
+
+/// The options every network benchmark knows, for `--help`.
+constexpr const char* options_help =
+  "  --case=rtt|oneway|stalled  round trips, a one-way stream, or pushing at a frozen peer\n"
+  "  --transport=tcp|unix       the socket kind (default tcp)\n"
+  "  --n=N                      round trips or messages (default: rtt 20000, oneway 1000000,\n"
+  "                             stalled 2000000)\n"
+  "  --timeout=S                give up after S seconds (default 120; exit code 2)\n"
+  "  --role=pair|server|client  pair (default) starts the server as a child process itself;\n"
+  "                             server prints 'listening ENDPOINT'; client needs --peer\n"
+  "  --peer=ENDPOINT            client: 127.0.0.1:PORT or unix:/path\n"
+  "  --listen=ENDPOINT          server: where to listen (default 127.0.0.1:0)\n"
+  "Prints one JSON line: rate, p50_us/p99_us (rtt), peak_rss_mib, peer_peak_rss_mib, ok.\n";
 
 /// The case's default size: what a full run of bench/run.py uses unless told otherwise.
 inline size_t default_n(std::string_view case_name) {
@@ -66,7 +81,9 @@ inline std::string parse(int argc, char** argv, options& opts, std::vector<std::
     auto key = arg.substr(0, eq);
     auto value = eq == std::string_view::npos ? std::string_view{} : arg.substr(eq + 1);
     bool ok = true;
-    if (key == "--role")
+    if (key == "--help" || key == "-h")
+      opts.help = true;
+    else if (key == "--role")
       opts.role = value;
     else if (key == "--case")
       opts.case_name = value;
