@@ -264,6 +264,19 @@ def machine_info(build_dir):
     }
 
 
+def busy_warning(m):
+    """A warning paragraph if other programs kept the machine busy when the run started."""
+    try:
+        load = float(m["loadavg_at_start"][0])
+    except (KeyError, IndexError, ValueError):
+        return []
+    if load <= 0.5 * (m.get("nproc") or 1):
+        return []
+    return [f"**The machine was busy** (load average {load:.2f} on {m.get('nproc')} CPUs when the "
+            "run started): other programs competed for the CPUs, so these figures are "
+            "provisional, not final.", ""]
+
+
 def machine_md(m):
     return (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_mib']} MiB, Linux {m['kernel']}, "
             f"load average {' '.join(m['loadavg_at_start'])} at start, "
@@ -380,7 +393,7 @@ def compare_md(report):
              "(min and max beside them): this machine is noisy. CPU s is the process's user + "
              "system time over the measured part (all threads): less disturbed by other "
              "programs than wall-clock time, and it shows idle workers' polling.", "",
-             machine_md(report["machine"]), "",
+             machine_md(report["machine"]), "", *busy_warning(report["machine"]),
              "**Ratios are troupe / baseline oriented so that > 1 always means troupe is better**: "
              "for rates (higher is better) troupe's median divided by the baseline's, for seconds, "
              "latencies and memory (lower is better) the baseline's median divided by troupe's.",
@@ -859,6 +872,8 @@ def selftest_net():
     text = "\n".join(net_md(report))
     assert "| net_rtt | p50_us | 10.0 µs | 8.0 µs | 15.0 µs | 13.0 µs |" in text, text
     assert "0/1 (1 timeout)" in text and "**MISS**" in text
+    assert busy_warning({"loadavg_at_start": ["0.20"], "nproc": 2}) == []
+    assert "busy" in busy_warning({"loadavg_at_start": ["3.5"], "nproc": 2})[0]
 
 
 def main():
