@@ -196,10 +196,12 @@ result stalled(caf::actor_system& sys, const caf::actor& server, const options& 
 int run_client(caf::actor_system& sys, const options& opts, bench::net::peer_process* peer) {
   auto settings = bench::settings_json(sys);
   result res;
-  auto colon = opts.peer.rfind(':');
-  auto port = colon == std::string::npos ? 0 : std::stoi(opts.peer.substr(colon + 1));
-  auto server = sys.middleman().remote_actor(opts.peer.substr(0, colon), static_cast<uint16_t>(port));
-  if (!server)
+  std::string host;
+  uint16_t port = 0;
+  caf::expected<caf::actor> server = caf::sec::invalid_argument;
+  if (!bench::net::split_host_port(opts.peer, host, port))
+    res.error = "bad endpoint '" + opts.peer + "' (want HOST:PORT)";
+  else if (server = sys.middleman().remote_actor(host, port); !server)
     res.error = "remote_actor(" + opts.peer + ") failed: " + sys.render(server.error());
   else if (opts.case_name == "rtt")
     res = round_trips(sys, *server, opts);

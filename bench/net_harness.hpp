@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "measure.hpp"
@@ -57,6 +59,24 @@ constexpr const char* options_help =
   "  --listen=ENDPOINT          server: where to listen (default 127.0.0.1:0)\n"
   "Prints one JSON line: rate, p50_us/p99_us (rtt), peak_rss_mib, peer_peak_rss_mib, ok.\n";
 
+/// Parses all of `text` as a decimal number that fits `T`; false otherwise (nothing thrown).
+template <class T>
+bool parse_number(std::string_view text, T& out) {
+  auto end = text.data() + text.size();
+  auto [at, ec] = std::from_chars(text.data(), end, out);
+  return !text.empty() && ec == std::errc{} && at == end;
+}
+
+/// Splits `host:port` at its last colon; false if there is none or the port is not a number
+/// from 0 to 65535.
+inline bool split_host_port(std::string_view endpoint, std::string& host, uint16_t& port) {
+  auto colon = endpoint.rfind(':');
+  if (colon == std::string_view::npos || !parse_number(endpoint.substr(colon + 1), port))
+    return false;
+  host = endpoint.substr(0, colon);
+  return true;
+}
+
 /// The case's default size: what a full run of bench/run.py uses unless told otherwise.
 inline size_t default_n(std::string_view case_name) {
   if (case_name == "rtt")
@@ -69,12 +89,7 @@ inline size_t default_n(std::string_view case_name) {
 /// Parses `--key=value` arguments into `opts`; arguments it does not know are appended to
 /// `rest` (a CAF program hands them to its configuration). Returns an error text or "".
 inline std::string parse(int argc, char** argv, options& opts, std::vector<std::string>& rest) {
-  auto number = [](std::string_view text, size_t& out) {
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
-      return false;
-    out = std::stoull(std::string{text});
-    return true;
-  };
+  auto number = [](std::string_view text, size_t& out) { return parse_number(text, out); };
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     auto eq = arg.find('=');

@@ -20,6 +20,8 @@
 
 #include <google/protobuf/message_lite.h>
 
+#include "net_harness.hpp"
+
 namespace bench::net {
 
 /// An owned file descriptor, closed by the destructor.
@@ -60,16 +62,14 @@ inline std::string make_address(std::string_view endpoint, sockaddr_storage& add
     len = sizeof un;
     return "";
   }
-  auto colon = endpoint.rfind(':');
   auto& in = reinterpret_cast<sockaddr_in&>(addr);
   in.sin_family = AF_INET;
-  std::string host{endpoint.substr(0, colon)};
-  if (colon == std::string_view::npos || ::inet_pton(AF_INET, host.c_str(), &in.sin_addr) != 1)
+  std::string host;
+  uint16_t port = 0;
+  if (!split_host_port(endpoint, host, port)
+      || ::inet_pton(AF_INET, host.c_str(), &in.sin_addr) != 1)
     return "bad endpoint '" + std::string{endpoint} + "' (want IPv4:PORT or unix:/path)";
-  auto port = std::stoul(std::string{endpoint.substr(colon + 1)});
-  if (port > 65535)
-    return "bad port in '" + std::string{endpoint} + "'";
-  in.sin_port = htons(static_cast<uint16_t>(port));
+  in.sin_port = htons(port);
   len = sizeof in;
   return "";
 }
