@@ -21,6 +21,7 @@
 #include <caf/io/basp_broker.hpp>
 
 #include "harness.hpp"
+#include "net_actors.hpp"
 #include "net_harness.hpp"
 #include "peer_process.hpp"
 
@@ -28,47 +29,21 @@ namespace {
 
 using bench::net::options;
 using bench::net::result;
-using end_atom = caf::atom_constant<caf::atom("end")>;
+using bench::net::end_of_stream;
 using clock_type = std::chrono::steady_clock;
 
 constexpr auto impl_name = "caf-remoting";
 
-/// The remote actor of `rtt`: answers value + 1.
-caf::behavior echo() {
-  return {[](int64_t value) { return value + 1; }};
-}
-
-/// The remote actor of `oneway` and `stalled`: counts an in-order stream 1, 2, ... and answers
-/// the count at the end marker (negative from the first value out of order on).
-struct counter_state {
-  int64_t count = 0;
-  bool in_order = true;
-};
-
-caf::behavior counter(caf::stateful_actor<counter_state>* self) {
-  return {
-    [=](int64_t value) {
-      auto& st = self->state;
-      st.in_order = st.in_order && value == st.count + 1;
-      ++st.count;
-    },
-    [=](end_atom) -> int64_t {
-      auto& st = self->state;
-      return st.in_order ? st.count : -(st.count + 1);
-    },
-  };
-}
-
 int serve(caf::actor_system& sys, const options& opts) {
-  auto actor = opts.case_name == "rtt" ? sys.spawn(echo) : sys.spawn(counter);
+  auto actor = opts.case_name == "rtt" ? sys.spawn(bench::net::echo_actor)
+                                        : sys.spawn(bench::net::counter_actor);
   auto port = sys.middleman().publish(actor, 0, "127.0.0.1");
   if (!port) {
     std::cerr << "error: publish failed: " << sys.render(port.error()) << "\n";
     return 1;
   }
   std::cout << "listening 127.0.0.1:" << *port << std::endl;
-  for (;;) // serve until the launcher kills this process
-    ::pause();
+  bench::net::serve_until_killed();
 }
 
 /// What the pinger of `rtt` fills in; main reads it after the pinger's done message.
@@ -119,7 +94,7 @@ void ping(caf::event_based_actor* self, caf::actor server, caf::actor main,
 
 result round_trips(caf::actor_system& sys, const caf::actor& server, const options& opts) {
   auto run = std::make_shared<rtt_run>(opts.n);
-  run->warmup = std::min<size_t>(opts.n / 10, 1000);
+  run->warmup = bench::net::warmup_rounds(opts.n);
   run->total = run->warmup + opts.n;
   caf::scoped_actor self{sys};
   sys.spawn([=, main = caf::actor{self}](caf::event_based_actor* pinger) -> caf::behavior {
@@ -152,7 +127,7 @@ result one_way(caf::actor_system& sys, const caf::actor& server, const options& 
   bench::stopwatch clock;
   push(self, server, opts.n);
   int64_t count = 0;
-  self->request(server, caf::infinite, end_atom::value)
+  self->request(server, caf::infinite, end_of_stream)
     .receive([&](int64_t got) { count = got; },
              [&](caf::error& err) { res.error = "end marker failed: " + sys.render(err); });
   clock.stop(res);
@@ -171,7 +146,7 @@ result stalled(caf::actor_system& sys, const caf::actor& server, const options& 
   }
   caf::scoped_actor self{sys};
   int64_t before = -1;
-  self->request(server, caf::infinite, end_atom::value)
+  self->request(server, caf::infinite, end_of_stream)
     .receive([&](int64_t got) { before = got; },
              [&](caf::error& err) { res.error = "handshake request failed: " + sys.render(err); });
   if (!res.error.empty())

@@ -97,7 +97,7 @@ result round_trips(const options& opts, const socket_fd& fd) {
   res.unit = "round trips/s";
   frame_reader reader{fd};
   std::string buf;
-  auto warmup = std::min<size_t>(opts.n / 10, 1000);
+  auto warmup = warmup_rounds(opts.n);
   latencies lat{opts.n};
   int64_t answered = 0;
   int64_t value = 0;

@@ -132,6 +132,17 @@ inline std::string parse(int argc, char** argv, options& opts, std::vector<std::
   return "";
 }
 
+/// The round trips before the timed ones: a tenth of them, at most 1,000.
+inline size_t warmup_rounds(size_t n) {
+  return std::min<size_t>(n / 10, 1000);
+}
+
+/// Blocks the server's main thread for good: the launcher ends the process with SIGKILL.
+[[noreturn]] inline void serve_until_killed() {
+  for (;;)
+    ::pause();
+}
+
 /// The outcome of one client run: what the JSON line reports.
 struct result {
   /// Wall-clock seconds of the measured part.
