@@ -1,0 +1,254 @@
+#include "node_broker.hpp"
+
+#include <iostream>
+
+#include <caf/io/receive_policy.hpp>
+#include <caf/io/system_messages.hpp>
+
+#include "broker_messages.hpp"
+#include "connection.hpp"
+#include "endpoint.hpp"
+#include "troupe/net/error.hpp"
+
+namespace troupe::net::detail {
+
+namespace {
+
+/// Bytes asked for per read: many frames per read, one handler run per 64 KiB at most.
+constexpr uint32_t read_size = 64 * 1024;
+
+protocol_clock::time_point steady_now() {
+  return protocol_clock::now();
+}
+
+/// How often the broker runs the connections' timers: a quarter of the heartbeat interval
+/// (at least 20 ms), so a silent peer is noticed at most that late after the bound.
+std::chrono::milliseconds tick_period(const node_settings& s) {
+  return std::max(std::chrono::milliseconds{20}, s.protocol.heartbeat_interval / 4);
+}
+
+} // namespace
+
+node_broker::node_broker(caf::actor_config& cfg, std::shared_ptr<node_state> state)
+  : caf::io::broker(cfg), state_(std::move(state)) {}
+
+node_broker::~node_broker() = default;
+
+connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_link_ptr link) {
+  auto fd = static_cast<int>(hdl.id());
+  set_no_delay(fd);
+  configure_read(hdl, caf::io::receive_policy::at_most(read_size));
+  ack_writes(hdl, true);
+  auto role = link ? protocol::role::connector : protocol::role::acceptor;
+  auto address = link ? link->endpoint() : describe_peer(fd);
+  auto conn = std::make_unique<connection>(*this, hdl, role, link, std::move(address));
+  auto* result = conn.get();
+  connections_.emplace(hdl, std::move(conn));
+  if (link)
+    by_link_.emplace(link.get(), hdl);
+  result->proto.start(steady_now());
+  write_out(*result, true);
+  return result;
+}
+
+void node_broker::write_out(connection& conn, bool keep) {
+  auto& out = conn.proto.output();
+  if (!out.empty()) {
+    conn.in_flight += out.size();
+    auto& buf = wr_buf(conn.hdl);
+    if (buf.empty())
+      buf.swap(out);
+    else
+      buf.insert(buf.end(), out.begin(), out.end());
+    out.clear();
+    flush(conn.hdl);
+  }
+  if (!keep)
+    close_connection(conn.hdl, conn.close_reason ? conn.close_reason
+                                                 : make_error(error_code::node_down,
+                                                              conn.peer_address));
+}
+
+void node_broker::drain(connection& conn) {
+  auto& link = conn.link;
+  if (!link)
+    return;
+  if (conn.in_flight + conn.proto.held_bytes() > state_->settings.window.high_watermark)
+    return; // data_transferred_msg drains again once the peer read enough.
+  auto items = link->take_queue();
+  link->wake_done();
+  std::vector<payload_view> payload;
+  for (auto& item : items) {
+    switch (item.what) {
+      case outgoing::kind::message: {
+        payload.clear();
+        uint32_t begin = 0;
+        for (size_t i = 0; i < item.ends.size(); ++i) {
+          payload.push_back(payload_view{item.type_urls[i],
+                                         std::string_view{item.bytes}.substr(
+                                           begin, item.ends[i] - begin)});
+          begin = item.ends[i];
+        }
+        error_view err;
+        message_view msg;
+        msg.target = actor_target{item.target_id, item.name};
+        msg.sender_id = item.sender_id;
+        msg.request_id = item.request_id;
+        msg.reply_to = item.reply_to;
+        msg.payload = payload;
+        if (item.error) {
+          err = item.error->view();
+          msg.error = &err;
+        }
+        if (auto failed = conn.proto.add_message(msg)) {
+          // Only reachable when the peer's frame limit is below ours; the sender learns it.
+          if (item.request_id != 0) {
+            if (auto [who, mid] = link->take_pending(item.request_id); who)
+              who->enqueue(nullptr, mid.response_id(), caf::make_message(failed), context());
+          } else if (item.sender) {
+            item.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(failed),
+                                 context());
+          }
+        }
+        break;
+      }
+      case outgoing::kind::monitor:
+        conn.proto.send_monitor(actor_target{item.target_id, item.name});
+        break;
+      case outgoing::kind::demonitor:
+        conn.proto.send_demonitor(actor_target{item.target_id, item.name});
+        break;
+      case outgoing::kind::down: {
+        conn.proto.send_down(actor_target{item.target_id, item.name}, item.error->view());
+        break;
+      }
+      case outgoing::kind::lookup:
+        conn.proto.send_lookup(item.name, item.request_id);
+        break;
+      case outgoing::kind::lookup_result:
+        break;
+    }
+  }
+  conn.proto.flush();
+  write_out(conn, true);
+}
+
+void node_broker::close_connection(caf::io::connection_handle hdl, const caf::error& reason) {
+  auto i = connections_.find(hdl);
+  if (i == connections_.end())
+    return;
+  auto conn = std::move(i->second);
+  connections_.erase(i);
+  close(hdl);
+  if (!conn->link)
+    return;
+  by_link_.erase(conn->link.get());
+  auto was_up = conn->link->is_up();
+  // A lost established link is a lost node; a handshake that failed keeps its own reason.
+  auto why = reason;
+  if (was_up && reason.category() == net_error_category &&
+      static_cast<error_code>(reason.code()) != error_code::node_down)
+    why = make_error(error_code::node_down, conn->peer_address + ": " + to_string(
+                                              static_cast<error_code>(reason.code())));
+  conn->link->fail(why);
+  state_->on_link_failed(conn->link, was_up);
+}
+
+void node_broker::tick() {
+  std::vector<caf::io::connection_handle> dead;
+  auto t = steady_now();
+  for (auto& [hdl, conn] : connections_) {
+    bool keep = conn->proto.tick(t);
+    auto& out = conn->proto.output();
+    if (!out.empty() || !keep) {
+      if (!keep)
+        dead.push_back(hdl);
+      else
+        write_out(*conn, true);
+    }
+  }
+  for (auto hdl : dead)
+    if (auto i = connections_.find(hdl); i != connections_.end())
+      write_out(*i->second, false);
+  delayed_send(this, tick_period(state_->settings), tick_atom::value);
+}
+
+void node_broker::stop_all() {
+  std::vector<caf::io::connection_handle> all;
+  for (auto& [hdl, conn] : connections_) {
+    conn->proto.send_goodbye("node shutting down");
+    conn->close_reason = make_error(error_code::node_down, "this node shut down");
+    all.push_back(hdl);
+  }
+  for (auto hdl : all)
+    if (auto i = connections_.find(hdl); i != connections_.end())
+      write_out(*i->second, false);
+  close_all();
+}
+
+caf::behavior node_broker::make_behavior() {
+  delayed_send(this, tick_period(state_->settings), tick_atom::value);
+  return {
+    [this](const caf::io::new_connection_msg& msg) { add_connection(msg.handle, nullptr); },
+    [this](caf::io::new_data_msg& msg) {
+      auto i = connections_.find(msg.handle);
+      if (i == connections_.end())
+        return;
+      auto& conn = *i->second;
+      bool keep = conn.proto.consume(msg.buf, steady_now());
+      if (keep && conn.link) {
+        by_link_.try_emplace(conn.link.get(), conn.hdl); // Accepted: known after the handshake.
+        drain(conn); // Replies and Downs produced while reading go out in the same write.
+      } // Replies and Downs produced while reading go out in the same write.
+      write_out(conn, keep && !conn.close_reason);
+    },
+    [this](const caf::io::data_transferred_msg& msg) {
+      auto i = connections_.find(msg.handle);
+      if (i == connections_.end())
+        return;
+      auto& conn = *i->second;
+      conn.in_flight -= std::min(conn.in_flight, msg.written);
+      if (conn.link && conn.link->backlog() > 0 &&
+          conn.in_flight <= state_->settings.window.low_watermark)
+        drain(conn);
+    },
+    [this](const caf::io::connection_closed_msg& msg) {
+      auto i = connections_.find(msg.handle);
+      if (i == connections_.end())
+        return;
+      auto reason = i->second->close_reason;
+      if (!reason)
+        reason = make_error(error_code::node_down,
+                            i->second->peer_address + ": connection closed");
+      close_connection(msg.handle, reason);
+    },
+    [](const caf::io::acceptor_closed_msg&) {
+      // Only at shutdown.
+    },
+    [this](wake_atom, const peer_link_ptr& link) {
+      // While the window is full the wake stays pending: data_transferred_msg drains later.
+      if (auto i = by_link_.find(link.get()); i != by_link_.end())
+        drain(*connections_.at(i->second));
+    },
+    [this](connect_atom, const peer_link_ptr& link) {
+      auto where = parse_endpoint(link->endpoint());
+      auto fd = where ? start_connect(*where) : caf::expected<int>{where.error()};
+      if (!fd) {
+        link->fail(fd.error());
+        state_->on_link_failed(link, false);
+        return;
+      }
+      add_connection(add_scribe(*fd), link);
+    },
+    [this](listen_atom, int fd) {
+      add_doorman(fd);
+    },
+    [this](tick_atom) { tick(); },
+    [this](stop_atom) {
+      stop_all();
+      quit();
+    },
+  };
+}
+
+} // namespace troupe::net::detail
