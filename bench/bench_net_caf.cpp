@@ -46,18 +46,14 @@ int serve(caf::actor_system& sys, const options& opts) {
   bench::net::serve_until_killed();
 }
 
-/// What the pinger of `rtt` fills in; main reads it after the pinger's done message.
-struct rtt_run {
-  explicit rtt_run(size_t n) : lat(n) {}
-  bench::net::latencies lat;
+/// What the pinger of `rtt` fills in, plus where it is: it runs from one reply to the next.
+struct rtt_run : bench::net::actor_run {
+  using actor_run::actor_run;
   size_t warmup = 0;
   size_t total = 0;
   int64_t seq = 0;
   clock_type::time_point start;
   bench::stopwatch clock;
-  double seconds = 0;
-  double cpu_seconds = 0;
-  std::string error;
 };
 
 /// One request of the ping-pong; the next is sent from the reply's handler.
@@ -78,8 +74,10 @@ void ping(caf::event_based_actor* self, caf::actor server, caf::actor main,
           run->error = "round trip " + std::to_string(seq) + " answered " + std::to_string(value);
           return done();
         }
-        if (static_cast<size_t>(seq) > run->warmup)
+        if (static_cast<size_t>(seq) > run->warmup) {
           run->lat.add(run->start);
+          ++run->count;
+        }
         if (static_cast<size_t>(seq) == run->total) {
           run->clock.stop(*run);
           return done();
@@ -102,15 +100,8 @@ result round_trips(caf::actor_system& sys, const caf::actor& server, const optio
     return {[](caf::ok_atom) {}};
   });
   self->receive([](caf::ok_atom) {});
-  result res;
-  res.unit = "round trips/s";
-  res.error = run->error;
-  res.seconds = run->seconds;
-  res.cpu_seconds = run->cpu_seconds;
-  res.units = static_cast<double>(run->lat.size());
-  run->lat.summarize(res);
-  bench::expect_equal(res, "round_trips", static_cast<int64_t>(run->lat.size()),
-                      static_cast<int64_t>(opts.n));
+  auto res = run->to_result("round trips/s", static_cast<double>(run->count));
+  bench::expect_equal(res, "round_trips", run->count, static_cast<int64_t>(opts.n));
   return res;
 }
 

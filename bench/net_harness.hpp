@@ -195,6 +195,29 @@ private:
   std::vector<int64_t> samples_;
 };
 
+/// What a client actor fills in while main waits for its report: the actor benchmarks' run.
+struct actor_run {
+  explicit actor_run(size_t n) : lat(n) {}
+  latencies lat;
+  double seconds = 0;
+  double cpu_seconds = 0;
+  /// rtt: good round trips; oneway: the count the server answered.
+  int64_t count = 0;
+  std::string error;
+
+  /// The figures so far as a result counting `units` in `unit` (percentiles if rtt).
+  result to_result(std::string unit, double units) {
+    result res;
+    res.unit = std::move(unit);
+    res.units = units;
+    res.seconds = seconds;
+    res.cpu_seconds = cpu_seconds;
+    res.error = error;
+    lat.summarize(res);
+    return res;
+  }
+};
+
 /// The JSON line of a run. `settings` is a JSON object describing the implementation's settings.
 inline std::string json_line(std::string_view impl, const options& opts, const result& res,
                              std::string_view settings, bool timed_out) {
