@@ -27,16 +27,16 @@
 
 namespace {
 
+using bench::net::end_of_stream;
 using bench::net::options;
 using bench::net::result;
-using bench::net::end_of_stream;
 using clock_type = std::chrono::steady_clock;
 
 constexpr auto impl_name = "caf-remoting";
 
 int serve(caf::actor_system& sys, const options& opts) {
   auto actor = opts.case_name == "rtt" ? sys.spawn(bench::net::echo_actor)
-                                        : sys.spawn(bench::net::counter_actor);
+                                       : sys.spawn(bench::net::counter_actor);
   auto port = sys.middleman().publish(actor, 0, "127.0.0.1");
   if (!port) {
     std::cerr << "error: publish failed: " << sys.render(port.error()) << "\n";
@@ -182,8 +182,7 @@ int run_client(caf::actor_system& sys, const options& opts, bench::net::peer_pro
   return bench::net::report(impl_name, opts, res, settings);
 }
 
-int run(const options& opts, const std::vector<std::string>& rest,
-        bench::net::peer_process* peer) {
+int run(const options& opts, const std::vector<std::string>& rest, bench::net::peer_process* peer) {
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
   if (auto err = cfg.parse(rest)) {
@@ -202,28 +201,7 @@ int run(const options& opts, const std::vector<std::string>& rest,
 } // namespace
 
 int main(int argc, char** argv) {
-  options opts;
-  std::vector<std::string> rest;
-  auto err = bench::net::parse(argc, argv, opts, rest);
-  if (err.empty() && opts.transport != "tcp")
-    err = "CAF 0.17's remoting speaks TCP only";
-  if (!err.empty()) {
-    std::cerr << "error: " << err << "\n";
-    return 64;
-  }
-  if (opts.help) {
-    std::cout << "bench_net_caf: CAF 0.17's remoting (publish / remote_actor) between two "
-                 "processes\n"
-              << bench::net::options_help << "CAF's own options follow.\n";
-    rest.emplace_back("--help");
-  }
-  if (opts.role != "pair" || opts.help)
-    return run(opts, rest, nullptr);
-  bench::net::peer_process peer; // started before any thread exists: it forks
-  bench::net::temp_dir dir;
-  if (auto failed = bench::net::start_server(rest, opts, peer, dir); !failed.empty()) {
-    std::cerr << "error: " << failed << "\n";
-    return 1;
-  }
-  return run(opts, rest, &peer);
+  return bench::net::actor_bench_main(
+    argc, argv, "bench_net_caf: CAF 0.17's remoting (publish / remote_actor) between two processes",
+    "CAF 0.17's remoting speaks TCP only", run);
 }

@@ -29,8 +29,8 @@ using clock_type = std::chrono::steady_clock;
 constexpr int64_t end_marker = -1;
 
 std::string settings_of(const options& opts) {
-  return "{\"transport\": \"" + opts.transport + "\", \"frames-per-write\": "
-         + std::to_string(opts.case_name == "oneway" ? opts.batch : 1) + "}";
+  return "{\"transport\": \"" + opts.transport + "\", \"frames-per-write\": " +
+         std::to_string(opts.case_name == "oneway" ? opts.batch : 1) + "}";
 }
 
 bool send_value(const socket_fd& fd, int64_t value, std::string& buf) {

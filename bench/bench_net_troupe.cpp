@@ -54,7 +54,7 @@ int serve(troupe::system& sys, const options& opts) {
   }
   auto name = opts.case_name == "rtt" ? "echo" : "counter";
   auto actor = opts.case_name == "rtt" ? sys.engine().spawn(bench::net::echo_actor)
-                                        : sys.engine().spawn(bench::net::counter_actor);
+                                       : sys.engine().spawn(bench::net::counter_actor);
   if (auto err = sys.register_name(name, actor)) {
     std::cerr << "error: cannot register " << name << "\n";
     return 1;
@@ -75,8 +75,8 @@ task ping(co_actor& self, caf::actor main, caf::actor echo, size_t n,
     auto seq = static_cast<int64_t>(i) + 1;
     auto answer = co_await self.request<int64_t>(echo, patience, seq);
     if (!answer || *answer != seq + 1) {
-      run->error = "round trip " + std::to_string(seq) + " failed: "
-                   + (answer ? std::to_string(*answer) : caf::to_string(answer.error()));
+      run->error = "round trip " + std::to_string(seq) + " failed: " +
+                   (answer ? std::to_string(*answer) : caf::to_string(answer.error()));
       break;
     }
     if (i >= warmup) {
@@ -111,8 +111,8 @@ bool run_actor(troupe::system& sys, const options& opts, std::string_view name, 
                std::shared_ptr<bench::net::actor_run> run) {
   auto target = sys.lookup(std::string{name} + "@" + opts.peer);
   if (!target) {
-    run->error = "lookup of " + std::string{name} + "@" + opts.peer
-                 + " failed: " + caf::to_string(target.error());
+    run->error = "lookup of " + std::string{name} + "@" + opts.peer +
+                 " failed: " + caf::to_string(target.error());
     return false;
   }
   caf::scoped_actor main{sys.engine()}; // gone before the system's shutdown
@@ -162,8 +162,8 @@ result stalled(troupe::system& sys, const options& opts, bench::net::peer_proces
   clock.stop(res);
   res.units = static_cast<double>(taken);
   bench::expect_equal(res, "count_before_stall", *before, 0);
-  res.check += ", taken=" + std::to_string(taken)
-               + (refused ? ", then refused: " + caf::to_string(refused) : "");
+  res.check += ", taken=" + std::to_string(taken) +
+               (refused ? ", then refused: " + caf::to_string(refused) : "");
   return res;
 }
 
@@ -183,8 +183,7 @@ int run_client(troupe::system& sys, const options& opts, bench::net::peer_proces
   return bench::net::report(impl_name(opts), opts, res, settings);
 }
 
-int run(const options& opts, const std::vector<std::string>& rest,
-        bench::net::peer_process* peer) {
+int run(const options& opts, const std::vector<std::string>& rest, bench::net::peer_process* peer) {
   troupe::config cfg;
   troupe::net::enable(cfg);
   if (auto err = cfg.parse(rest)) {
@@ -205,24 +204,7 @@ int run(const options& opts, const std::vector<std::string>& rest,
 } // namespace
 
 int main(int argc, char** argv) {
-  options opts;
-  std::vector<std::string> rest;
-  if (auto err = bench::net::parse(argc, argv, opts, rest); !err.empty()) {
-    std::cerr << "error: " << err << "\n";
-    return 64;
-  }
-  if (opts.help) {
-    std::cout << "bench_net_troupe: troupe nodes between two processes, with troupe's defaults\n"
-              << bench::net::options_help << "troupe's and CAF's own options follow.\n";
-    rest.emplace_back("--help");
-  }
-  if (opts.role != "pair" || opts.help)
-    return run(opts, rest, nullptr);
-  bench::net::peer_process peer; // started before any thread exists: it forks
-  bench::net::temp_dir dir;
-  if (auto failed = bench::net::start_server(rest, opts, peer, dir); !failed.empty()) {
-    std::cerr << "error: " << failed << "\n";
-    return 1;
-  }
-  return run(opts, rest, &peer);
+  return bench::net::actor_bench_main(
+    argc, argv, "bench_net_troupe: troupe nodes between two processes, with troupe's defaults", "",
+    run);
 }

@@ -72,8 +72,8 @@ void expect_equal(Result& res, std::string_view what, int64_t got, int64_t want)
     res.check += ", ";
   res.check += std::string{what} + "=" + std::to_string(got);
   if (got != want && res.error.empty())
-    res.error = std::string{what} + " is " + std::to_string(got) + ", expected "
-                + std::to_string(want);
+    res.error =
+      std::string{what} + " is " + std::to_string(got) + ", expected " + std::to_string(want);
 }
 
 /// Measures wall-clock and CPU time from its construction to `stop`.
@@ -87,8 +87,7 @@ public:
   }
 
   /// Records the wall-clock and CPU seconds so far in `res` (members `seconds`, `cpu_seconds`).
-  template <class Result>
-  void stop(Result& res) const {
+  template <class Result> void stop(Result& res) const {
     res.seconds = seconds();
     res.cpu_seconds = bench::cpu_seconds() - cpu_start_;
   }

@@ -60,8 +60,7 @@ constexpr const char* options_help =
   "Prints one JSON line: rate, p50_us/p99_us (rtt), peak_rss_mib, peer_peak_rss_mib, ok.\n";
 
 /// Parses all of `text` as a decimal number that fits `T`; false otherwise (nothing thrown).
-template <class T>
-bool parse_number(std::string_view text, T& out) {
+template <class T> bool parse_number(std::string_view text, T& out) {
   auto end = text.data() + text.size();
   auto [at, ec] = std::from_chars(text.data(), end, out);
   return !text.empty() && ec == std::errc{} && at == end;
@@ -171,9 +170,9 @@ public:
 
   /// Records one round trip that started at `start`.
   void add(std::chrono::steady_clock::time_point start) {
-    samples_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::steady_clock::now() - start)
-                         .count());
+    samples_.push_back(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+        .count());
   }
 
   size_t size() const { return samples_.size(); }
@@ -228,9 +227,9 @@ inline std::string json_line(std::string_view impl, const options& opts, const r
       << ", \"transport\": " << json_string(opts.transport) << ", \"n\": " << opts.n
       << ", \"seconds\": " << res.seconds << ", \"cpu_seconds\": " << res.cpu_seconds
       << ", \"rate\": " << std::fixed << rate << std::defaultfloat
-      << ", \"unit\": " << json_string(res.unit) << ", \"units\": " << static_cast<int64_t>(res.units)
-      << ", \"p50_us\": " << res.p50_us << ", \"p99_us\": " << res.p99_us
-      << ", \"peak_rss_mib\": " << peak_rss_mib()
+      << ", \"unit\": " << json_string(res.unit)
+      << ", \"units\": " << static_cast<int64_t>(res.units) << ", \"p50_us\": " << res.p50_us
+      << ", \"p99_us\": " << res.p99_us << ", \"peak_rss_mib\": " << peak_rss_mib()
       << ", \"peer_peak_rss_mib\": " << res.peer_peak_rss_mib << ", \"settings\": " << settings
       << ", \"ok\": " << (res.error.empty() && !timed_out ? "true" : "false")
       << ", \"timed_out\": " << (timed_out ? "true" : "false")

@@ -14,7 +14,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "measure.hpp"
@@ -163,6 +165,37 @@ inline std::string start_server(const std::vector<std::string>& rest, options& o
   opts.role = "client";
   opts.peer = peer.endpoint();
   return "";
+}
+
+/// The main() of an actor-based network benchmark: parses the options, answers `--help` (with
+/// `about`, then the engine's own options), refuses a Unix transport with `tcp_only` if that is
+/// not empty, and for a pair run starts the server child before `run(opts, rest, peer)` starts
+/// any thread (`peer` is null unless this process is the pair's client).
+template <class Run>
+int actor_bench_main(int argc, char** argv, std::string_view about, std::string_view tcp_only,
+                     Run run) {
+  options opts;
+  std::vector<std::string> rest;
+  auto err = parse(argc, argv, opts, rest);
+  if (err.empty() && !tcp_only.empty() && opts.transport != "tcp")
+    err = tcp_only;
+  if (!err.empty()) {
+    std::cerr << "error: " << err << "\n";
+    return 64;
+  }
+  if (opts.help) {
+    std::cout << about << "\n" << options_help << "The engine's own options follow.\n";
+    rest.emplace_back("--help");
+  }
+  if (opts.role != "pair" || opts.help)
+    return run(opts, rest, nullptr);
+  peer_process peer;
+  temp_dir dir;
+  if (auto failed = start_server(rest, opts, peer, dir); !failed.empty()) {
+    std::cerr << "error: " << failed << "\n";
+    return 1;
+  }
+  return run(opts, rest, &peer);
 }
 
 } // namespace bench::net

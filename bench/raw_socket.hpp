@@ -49,8 +49,7 @@ private:
 namespace detail {
 
 /// Splits "unix:/path" or "host:port"; fills the matching address. Returns an error text or "".
-inline std::string make_address(std::string_view endpoint, sockaddr_storage& addr,
-                                socklen_t& len) {
+inline std::string make_address(std::string_view endpoint, sockaddr_storage& addr, socklen_t& len) {
   addr = {};
   if (endpoint.rfind("unix:", 0) == 0) {
     auto path = endpoint.substr(5);
@@ -66,8 +65,8 @@ inline std::string make_address(std::string_view endpoint, sockaddr_storage& add
   in.sin_family = AF_INET;
   std::string host;
   uint16_t port = 0;
-  if (!split_host_port(endpoint, host, port)
-      || ::inet_pton(AF_INET, host.c_str(), &in.sin_addr) != 1)
+  if (!split_host_port(endpoint, host, port) ||
+      ::inet_pton(AF_INET, host.c_str(), &in.sin_addr) != 1)
     return "bad endpoint '" + std::string{endpoint} + "' (want IPv4:PORT or unix:/path)";
   in.sin_port = htons(port);
   len = sizeof in;
@@ -94,8 +93,8 @@ inline socket_fd listen_on(std::string_view endpoint, std::string& bound, std::s
   int one = 1;
   if (addr.ss_family == AF_INET)
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0
-      || ::listen(fd.get(), 16) != 0) {
+  if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      ::listen(fd.get(), 16) != 0) {
     err = "cannot listen on " + std::string{endpoint} + ": " + std::strerror(errno);
     return {};
   }
@@ -176,8 +175,7 @@ public:
   /// Calls `on_frame(const char* data, size_t size)` for each whole frame of one read (reading
   /// first if no whole frame is buffered), until `on_frame` returns false. Returns false at the
   /// end of the stream, on an error, or on a malformed length.
-  template <class OnFrame>
-  bool next(OnFrame&& on_frame) {
+  template <class OnFrame> bool next(OnFrame&& on_frame) {
     for (;;) {
       bool any = false;
       while (end_ - begin_ >= 4) {
