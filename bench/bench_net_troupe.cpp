@@ -88,7 +88,9 @@ task ping(co_actor& self, caf::actor main, caf::actor echo, size_t n,
   self.send(main, caf::ok_atom::value);
 }
 
-/// oneway: 1..n, then the request "end" answered with the count received in order.
+/// oneway: 1..n, then the request "end" answered with the count received in order. A message
+/// the sender's node refused comes back as an error message: they are counted afterwards, so
+/// that a refusal is reported as such rather than as a short count.
 task stream(co_actor& self, caf::actor main, caf::actor counter, size_t n,
             std::shared_ptr<bench::net::actor_run> run) {
   bench::stopwatch clock;
@@ -100,6 +102,16 @@ task stream(co_actor& self, caf::actor main, caf::actor counter, size_t n,
     run->count = *count;
   else
     run->error = "end marker failed: " + caf::to_string(count.error());
+  size_t refused = 0;
+  caf::error first;
+  while (auto err = co_await self.receive<caf::error>(std::chrono::milliseconds{0})) {
+    if (refused++ == 0)
+      first = *err;
+  }
+  if (refused > 0)
+    run->error = std::to_string(refused) + " of " + std::to_string(n) +
+                 " messages were refused by the sender's node, the first with " +
+                 caf::to_string(first) + (run->error.empty() ? "" : "; " + run->error);
   self.send(main, caf::ok_atom::value);
 }
 
