@@ -592,6 +592,16 @@ def runs_ok(v):
                                        if bad else "")
 
 
+def first_failure(records):
+    """What went wrong in the first failed run of `records` (its status and error), or None."""
+    for r in records:
+        if r["status"] != "ok":
+            why = (r.get("result") or {}).get("error") or r.get("stderr", "").strip()
+            why = why.splitlines()[-1] if why else "no output"
+            return f"{r['status']}: {why[:300]}"
+    return None
+
+
 def net_row(name, v, metric):
     """One variant's row of a network case's table."""
     if v.get("median") is None:
@@ -643,6 +653,10 @@ def net_md(report):
                   "| CPU s | client RSS MiB | server RSS MiB | runs ok |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         lines += [net_row(name, v, m) for name, v in c["summary"].items()]
+        failures = [f"- {name}: {why}" for name, rs in c.get("runs", {}).items()
+                    if (why := first_failure(rs))]
+        if failures:
+            lines += ["", "Runs that failed (the first of each variant):", "", *failures]
         if c["checks"]:
             lines.append("")
         for chk in c["checks"]:
@@ -872,6 +886,9 @@ def selftest_net():
     text = "\n".join(net_md(report))
     assert "| net_rtt | p50_us | 10.0 µs | 8.0 µs | 15.0 µs | 13.0 µs |" in text, text
     assert "0/1 (1 timeout)" in text and "**MISS**" in text
+    failed = {"status": "wrong", "stderr": "", "result": {"error": "2 of 9 messages were refused"}}
+    assert first_failure([rec(), failed]) == "wrong: 2 of 9 messages were refused"
+    assert first_failure([rec()]) is None
     assert busy_warning({"loadavg_at_start": ["0.20"], "nproc": 2}) == []
     assert "busy" in busy_warning({"loadavg_at_start": ["3.5"], "nproc": 2})[0]
 
