@@ -7,8 +7,9 @@
 /// in-order int64 stream, answers the request "end" with the count). rtt: a coroutine actor
 /// awaits `request<int64_t>(echo, ...)` n times, one at a time, on a handle from
 /// `sys.lookup("echo@ENDPOINT")`. oneway: a coroutine actor sends 1..n to the counter's handle,
-/// then requests "end". stalled: after one request is answered the server is frozen (SIGSTOP)
-/// and main sends to "counter@ENDPOINT" until n messages are taken or the node refuses one
+/// then requests "end" (`--sender=main`: main sends by address, waiting for room). stalled: after
+/// one request is answered the server is frozen (SIGSTOP) and main sends to "counter@ENDPOINT"
+/// until n messages are taken or the node refuses one
 /// (`overloaded` after waiting `troupe.net.send-timeout` for room, or `node_down` once the
 /// frozen peer's heartbeats are missed); the figure is the sender's peak RSS.
 
@@ -42,7 +43,7 @@ using namespace std::chrono_literals;
 constexpr auto patience = 30s;
 
 std::string impl_name(const options& opts) {
-  return "troupe-" + opts.transport;
+  return "troupe-" + opts.transport + (opts.sender == "main" ? "-main" : "");
 }
 
 int serve(troupe::system& sys, const options& opts) {
@@ -115,7 +116,6 @@ task stream(co_actor& self, caf::actor main, caf::actor counter, size_t n,
   self.send(main, caf::ok_atom::value);
 }
 
-/// Runs `body` as a coroutine actor against the server's `name` and waits for its report.
 /// Runs `body` as a coroutine actor against the server's `name` and waits for its report;
 /// false (with `run->error` set) if the name cannot be looked up.
 template <class Body>
@@ -146,6 +146,28 @@ result one_way(troupe::system& sys, const options& opts) {
   run_actor(sys, opts, "counter", stream, run);
   auto res = run->to_result("msgs/s", static_cast<double>(opts.n));
   bench::expect_equal(res, "received_in_order", run->count, static_cast<int64_t>(opts.n));
+  return res;
+}
+
+/// oneway with `--sender=main`: main sends by address, which waits for room in the node's
+/// window (`troupe.net.send-timeout`), then requests "end" with the blocking `sys.request`.
+result one_way_from_main(troupe::system& sys, const options& opts) {
+  result res;
+  res.unit = "msgs/s";
+  auto counter = "counter@" + opts.peer;
+  bench::stopwatch clock;
+  for (size_t i = 1; i <= opts.n; ++i) {
+    if (auto err = sys.send(counter, static_cast<int64_t>(i))) {
+      res.error = "message " + std::to_string(i) + " refused: " + caf::to_string(err);
+      return res;
+    }
+  }
+  auto count = sys.request<int64_t>(counter, patience, bench::net::end_of_stream);
+  clock.stop(res);
+  res.units = static_cast<double>(opts.n);
+  if (!count)
+    res.error = "end marker failed: " + caf::to_string(count.error());
+  bench::expect_equal(res, "received_in_order", count ? *count : 0, static_cast<int64_t>(opts.n));
   return res;
 }
 
@@ -185,7 +207,7 @@ int run_client(troupe::system& sys, const options& opts, bench::net::peer_proces
   if (opts.case_name == "rtt")
     res = round_trips(sys, opts);
   else if (opts.case_name == "oneway")
-    res = one_way(sys, opts);
+    res = opts.sender == "main" ? one_way_from_main(sys, opts) : one_way(sys, opts);
   else
     res = stalled(sys, opts, peer);
   if (peer != nullptr) {

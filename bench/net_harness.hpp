@@ -40,6 +40,9 @@ struct options {
   size_t n = 0;
   /// oneway: frames per write of the raw client (the floor writes many frames at once).
   size_t batch = 1024;
+  /// oneway (troupe): who sends the stream, `actor` (a coroutine actor) or `main` (the main
+  /// thread through `sys.send`, which waits for room in the node's send window).
+  std::string sender = "actor";
   /// Seconds before the run gives up and reports a timeout.
   size_t timeout = 120;
   /// `--help` was given: print the usage and stop.
@@ -53,6 +56,8 @@ constexpr const char* options_help =
   "  --n=N                      round trips or messages (default: rtt 20000, oneway 1000000,\n"
   "                             stalled 2000000)\n"
   "  --timeout=S                give up after S seconds (default 120; exit code 2)\n"
+  "  --sender=actor|main        oneway, troupe: stream from a coroutine actor (default) or\n"
+  "                             from main through sys.send (waits for room in the window)\n"
   "  --role=pair|server|client  pair (default) starts the server as a child process itself;\n"
   "                             server prints 'listening ENDPOINT'; client needs --peer\n"
   "  --peer=ENDPOINT            client: 127.0.0.1:PORT or unix:/path\n"
@@ -103,6 +108,8 @@ inline std::string parse(int argc, char** argv, options& opts, std::vector<std::
       opts.case_name = value;
     else if (key == "--transport")
       opts.transport = value;
+    else if (key == "--sender")
+      opts.sender = value;
     else if (key == "--peer")
       opts.peer = value;
     else if (key == "--listen")
@@ -122,6 +129,8 @@ inline std::string parse(int argc, char** argv, options& opts, std::vector<std::
     return "--role must be pair, server or client";
   if (opts.case_name != "rtt" && opts.case_name != "oneway" && opts.case_name != "stalled")
     return "--case must be rtt, oneway or stalled";
+  if (opts.sender != "actor" && opts.sender != "main")
+    return "--sender must be actor or main";
   if (opts.transport != "tcp" && opts.transport != "unix")
     return "--transport must be tcp or unix";
   if (opts.role == "client" && opts.peer.empty())

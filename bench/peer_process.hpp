@@ -151,8 +151,11 @@ private:
 /// A Unix socket goes into `dir`. Returns "" on success, else what went wrong.
 inline std::string start_server(const std::vector<std::string>& rest, options& opts,
                                 peer_process& peer, temp_dir& dir) {
-  std::vector<std::string> args{"--role=server", "--case=" + opts.case_name,
-                                "--transport=" + opts.transport, "--n=" + std::to_string(opts.n),
+  std::vector<std::string> args{"--role=server",
+                                "--case=" + opts.case_name,
+                                "--transport=" + opts.transport,
+                                "--n=" + std::to_string(opts.n),
+                                "--sender=" + opts.sender,
                                 "--timeout=" + std::to_string(opts.timeout)};
   if (opts.transport == "unix") {
     if (dir.path().empty())

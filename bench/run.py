@@ -532,6 +532,9 @@ def net_variants(case, bins, sizes, timeout):
     if bins["troupe"]:
         out += [(f"troupe-{t}", cmd(bins["troupe"], "troupe", f"--transport={t}"))
                 for t in ("tcp", "unix")]
+        if program_case == "oneway":  # the stream from outside actors, through sys.send
+            out.append(("troupe-tcp-main", cmd(bins["troupe"], "troupe", "--transport=tcp",
+                                               "--sender=main")))
     return out
 
 
@@ -631,7 +634,10 @@ def net_md(report):
              "every whole frame of each 64 KiB read for the stream. caf-remoting is CAF 0.17's "
              "own remoting (`middleman().publish` / `remote_actor`) as shipped, "
              f"caf-remoting-tuned the same with `{' '.join(CAF_TUNED)}`. python-pipe and "
-             "python-queue are `multiprocessing.Pipe` and `multiprocessing.Queue`.", "",
+             "python-queue are `multiprocessing.Pipe` and `multiprocessing.Queue`. troupe-tcp "
+             "and troupe-unix are troupe nodes with a coroutine actor as the client; "
+             "troupe-tcp-main streams from main through `sys.send` (which waits for room in the "
+             "node's send window) and is not held to the targets.", "",
              f"Targets: troupe's round trip (p50) <= {NET_TARGETS['rtt_max_vs_raw']}x the raw "
              "socket's of the same transport; its one-way stream >= "
              f"{fmt_value(NET_TARGETS['oneway_min_rate'], 'rate')} msgs/s and >= "
