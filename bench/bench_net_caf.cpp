@@ -35,8 +35,8 @@ using clock_type = std::chrono::steady_clock;
 constexpr auto impl_name = "caf-remoting";
 
 int serve(caf::actor_system& sys, const options& opts) {
-  auto actor = opts.case_name == "rtt" ? sys.spawn(bench::net::echo_actor)
-                                       : sys.spawn(bench::net::counter_actor);
+  auto actor = opts.case_name == "rtt" ? sys.spawn(bench::net::echo_actor, int64_t{1})
+                                       : sys.spawn(bench::net::counter_actor, int64_t{1});
   auto port = sys.middleman().publish(actor, 0, "127.0.0.1");
   if (!port) {
     std::cerr << "error: publish failed: " << sys.render(port.error()) << "\n";

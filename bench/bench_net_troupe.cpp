@@ -54,8 +54,8 @@ int serve(troupe::system& sys, const options& opts) {
     return 1;
   }
   auto name = opts.case_name == "rtt" ? "echo" : "counter";
-  auto actor = opts.case_name == "rtt" ? sys.engine().spawn(bench::net::echo_actor)
-                                       : sys.engine().spawn(bench::net::counter_actor);
+  auto actor = opts.case_name == "rtt" ? sys.engine().spawn(bench::net::echo_actor, int64_t{1})
+                                       : sys.engine().spawn(bench::net::counter_actor, int64_t{1});
   if (auto err = sys.register_name(name, actor)) {
     std::cerr << "error: cannot register " << name << "\n";
     return 1;
