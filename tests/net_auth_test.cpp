@@ -36,7 +36,7 @@ caf::expected<int32_t> ask_with(const std::string& endpoint, const std::string& 
   troupe::config cfg;
   troupe::test::enable_net(cfg);
   if (!secret_path.empty())
-    cfg.set("troupe.net.secret-file", secret_path);
+    troupe::net::set_option(cfg, "secret-file", secret_path);
   troupe::system sys{cfg};
   return sys.request<int32_t>("echo@" + endpoint, patience, int32_t{5});
 }

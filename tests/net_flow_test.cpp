@@ -109,11 +109,11 @@ private:
 };
 
 void small_window(troupe::config& cfg) {
-  cfg.set("troupe.net.high-watermark", size_t{1} << 20);
-  cfg.set("troupe.net.low-watermark", size_t{256} << 10);
-  cfg.set("troupe.net.send-timeout", caf::timespan{300ms});
+  troupe::net::set_option(cfg, "high-watermark", size_t{1} << 20);
+  troupe::net::set_option(cfg, "low-watermark", size_t{256} << 10);
+  troupe::net::set_option(cfg, "send-timeout", caf::timespan{300ms});
   // The stalled peer sends no heartbeats: keep it "alive" for the whole test.
-  cfg.set("troupe.net.peer-timeout", caf::timespan{60s});
+  troupe::net::set_option(cfg, "peer-timeout", caf::timespan{60s});
 }
 
 } // namespace

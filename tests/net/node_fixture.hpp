@@ -14,7 +14,7 @@
 
 #include <doctest/doctest.h>
 
-#include "net/child_process.hpp"
+#include "child_process.hpp"
 #include "troupe/config.hpp"
 #include "troupe/net/net.hpp"
 #include "troupe/system.hpp"
@@ -60,8 +60,8 @@ inline remote_node start_node(std::string listen, std::vector<std::string> extra
 /// A configuration with the network layer and the tests' short timers.
 inline void enable_net(troupe::config& cfg) {
   troupe::net::enable(cfg);
-  cfg.set("troupe.net.heartbeat-interval", caf::timespan{test_heartbeat});
-  cfg.set("troupe.net.peer-timeout", caf::timespan{test_peer_timeout});
+  troupe::net::set_option(cfg, "heartbeat-interval", caf::timespan{test_heartbeat});
+  troupe::net::set_option(cfg, "peer-timeout", caf::timespan{test_peer_timeout});
 }
 
 /// A system with the network layer enabled (and its configuration, which must outlive it).

@@ -6,6 +6,7 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/config_option_adder.hpp>
+#include <caf/settings.hpp>
 #include <caf/io/middleman.hpp>
 
 #include "engine_thread.hpp"

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include <sys/socket.h>
+
 #include <caf/io/receive_policy.hpp>
 #include <caf/io/system_messages.hpp>
 
@@ -13,6 +15,9 @@
 namespace troupe::net::detail {
 
 namespace {
+
+/// A connection closed with more than this still unwritten is cut hard instead of drained.
+constexpr size_t graceful_close_limit = 64 * 1024;
 
 /// Bytes asked for per read: many frames per read, one handler run per 64 KiB at most.
 constexpr uint32_t read_size = 64 * 1024;
@@ -139,6 +144,13 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
     return;
   auto conn = std::move(i->second);
   connections_.erase(i);
+  // CAF closes gracefully: it keeps the socket until everything written was sent. A peer that
+  // is lost or does not read would keep it forever (and hang the middleman's shutdown), so
+  // such a connection is cut hard; a healthy one gets its last frames (Error, Goodbye).
+  bool lost = reason.category() == net_error_category &&
+              static_cast<error_code>(reason.code()) == error_code::node_down;
+  if (lost || conn->in_flight > graceful_close_limit)
+    ::shutdown(static_cast<int>(hdl.id()), SHUT_RDWR);
   close(hdl);
   if (!conn->link)
     return;
@@ -150,8 +162,9 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
       static_cast<error_code>(reason.code()) != error_code::node_down)
     why = make_error(error_code::node_down, conn->peer_address + ": " + to_string(
                                               static_cast<error_code>(reason.code())));
+  // Backoff first: whoever learns of the failure and sends again must find the node down.
+  state_->on_link_failed(conn->link, was_up, why);
   conn->link->fail(why);
-  state_->on_link_failed(conn->link, was_up);
 }
 
 void node_broker::tick() {
@@ -234,8 +247,8 @@ caf::behavior node_broker::make_behavior() {
       auto where = parse_endpoint(link->endpoint());
       auto fd = where ? start_connect(*where) : caf::expected<int>{where.error()};
       if (!fd) {
+        state_->on_link_failed(link, false, fd.error());
         link->fail(fd.error());
-        state_->on_link_failed(link, false);
         return;
       }
       add_connection(add_scribe(*fd), link);

@@ -53,7 +53,8 @@ peer_link_ptr node_state::adopt_inbound(const std::string& endpoint) {
   return link;
 }
 
-void node_state::on_link_failed(const peer_link_ptr& link, bool was_up) {
+void node_state::on_link_failed(const peer_link_ptr& link, bool was_up,
+                                const caf::error& reason) {
   if (link->endpoint().empty())
     return;
   std::lock_guard guard{mtx_};
@@ -62,7 +63,7 @@ void node_state::on_link_failed(const peer_link_ptr& link, bool was_up) {
     return;
   auto& entry = i->second;
   entry.failures = was_up ? 0 : entry.failures + 1;
-  entry.last_error = link->failure();
+  entry.last_error = reason;
   // Capped exponential backoff with jitter (50-100% of the delay): peers that lost the same
   // node do not all come back at once, and a dead endpoint never sees a tight loop.
   auto delay = std::chrono::milliseconds{settings.reconnect_delay.count() *

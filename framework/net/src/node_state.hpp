@@ -60,8 +60,9 @@ public:
   /// also serves sends to that endpoint unless another live link does.
   peer_link_ptr adopt_inbound(const std::string& endpoint);
 
-  /// The broker reports that `link` failed (`was_up`: after a handshake): arms the backoff.
-  void on_link_failed(const peer_link_ptr& link, bool was_up);
+  /// The broker reports that `link` failed with `reason` (`was_up`: after its handshake):
+  /// arms the endpoint's reconnect backoff. Called before the link fails its senders.
+  void on_link_failed(const peer_link_ptr& link, bool was_up, const caf::error& reason);
 
   /// Records an endpoint this node listens on.
   void add_endpoint(std::string endpoint);

@@ -33,7 +33,7 @@ void peer_link::bounce(caf::mailbox_element& what, const caf::error& err) {
 }
 
 void peer_link::send(uint64_t target_id, const std::string& target_name,
-                     caf::mailbox_element_ptr what, caf::execution_unit* host) {
+                     caf::mailbox_element_ptr what, caf::execution_unit*) {
   outgoing item;
   auto& content = what->content();
   if (what->mid.is_response()) {
@@ -65,17 +65,10 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
     bounce(*what, err);
     return;
   }
-  if (backlog_ > cfg_.high_watermark && !wait_for_room(guard, host)) {
-    if (failure_ || host != nullptr || on_engine_thread()) {
-      auto err = failure_ ? failure_ : make_error(error_code::overloaded, endpoint_);
-      guard.unlock();
-      bounce(*what, err);
-      return;
-    }
-    // A sender outside actors waited its time: the message still goes (memory stays bounded
-    // by one message per such sender), and sends by address fail as `overloaded` until the
-    // backlog drains.
-    overloaded_ = true;
+  if (auto err = admit(guard)) {
+    guard.unlock();
+    bounce(*what, err);
+    return;
   }
   bool newly_exported = false;
   if (what->sender && !item.reply_to) {
@@ -104,13 +97,27 @@ void peer_link::unexport(uint64_t id) {
   exported_.erase(id);
 }
 
-bool peer_link::wait_for_room(std::unique_lock<std::mutex>& guard, caf::execution_unit* host) {
-  // An actor's thread belongs to CAF's pool: never park it.
-  if (host != nullptr || on_engine_thread())
-    return false;
-  return room_.wait_for(guard, cfg_.send_timeout, [this] {
-    return failure_ || backlog_ <= cfg_.low_watermark;
-  }) && !failure_;
+caf::error peer_link::admit(std::unique_lock<std::mutex>& guard) {
+  if (backlog_ <= cfg_.high_watermark)
+    return caf::none;
+  if (on_engine_thread()) {
+    // A CAF thread must never park: actors may queue up to the hard limit, then their sends
+    // fail with `overloaded` (memory stays bounded, and the sender learns it).
+    if (backlog_ <= cfg_.high_watermark * window_config::hard_limit_factor)
+      return caf::none;
+    return make_error(error_code::overloaded, endpoint_ + ": the send window is full");
+  }
+  // Outside CAF (main, a scoped actor's thread): wait for room like a blocking write.
+  room_.wait_for(guard, cfg_.send_timeout,
+                 [this] { return failure_ || backlog_ <= cfg_.low_watermark; });
+  if (failure_)
+    return failure_;
+  if (backlog_ > cfg_.low_watermark) {
+    // Waited its time: this message still goes (one per waiting thread), and sends by
+    // address fail as `overloaded` until the backlog drains.
+    overloaded_ = true;
+  }
+  return caf::none;
 }
 
 void peer_link::send_control(outgoing item) {

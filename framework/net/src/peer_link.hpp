@@ -29,6 +29,9 @@ class type_table;
 
 /// Limits of a link's send window, from the node's `troupe.net.*` options.
 struct window_config {
+  /// Actors (on CAF threads, which never wait) may queue up to this many times the high
+  /// watermark before their sends fail with `overloaded`.
+  static constexpr size_t hard_limit_factor = 4;
   /// Above this many queued bytes senders are slowed.
   size_t high_watermark = 4 * 1024 * 1024;
   /// Waiting senders resume below this many.
@@ -138,8 +141,9 @@ private:
   void push_locked(outgoing&& item);
   /// Tells the sender of `what` that it failed with `err`.
   static void bounce(caf::mailbox_element& what, const caf::error& err);
-  /// Waits (outside actors only) until the window has room; false if it stayed full.
-  bool wait_for_room(std::unique_lock<std::mutex>& guard, caf::execution_unit* host);
+  /// Applies the send window to one more message (the lock is held): waits for room on
+  /// threads outside CAF, refuses with `overloaded` on CAF threads beyond the hard limit.
+  caf::error admit(std::unique_lock<std::mutex>& guard);
   caf::actor make_proxy(uint64_t remote_id, const std::string& name);
 
   caf::actor_system& sys_;

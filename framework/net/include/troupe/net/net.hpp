@@ -2,12 +2,19 @@
 
 /// The network layer in one include: `enable`, `node_of`, the node and the type registry.
 
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <caf/settings.hpp>
+
+#include "troupe/config.hpp"
+
 #include "troupe/net/error.hpp"
 #include "troupe/net/node.hpp"
 #include "troupe/net/type_registry.hpp"
 
 namespace troupe {
-class config;
 class system;
 } // namespace troupe
 
@@ -29,6 +36,13 @@ namespace troupe::net {
 ///   per peer; `troupe.net.send-timeout` (10 s): how long a sender outside actors waits for room.
 /// - `troupe.net.reconnect-delay` (250 ms) and `troupe.net.reconnect-cap` (5 s): backoff.
 void enable(troupe::config& cfg, type_registry types = {});
+
+/// Sets the option `troupe.net.NAME` from code, e.g. `set_option(cfg, "listen", "unix:/x")`.
+/// (CAF 0.17's `cfg.set` finds options only in one-level categories such as `troupe`.)
+template <class T>
+void set_option(troupe::config& cfg, std::string_view name, T&& value) {
+  caf::put(cfg.content, "troupe.net." + std::string{name}, std::forward<T>(value));
+}
 
 /// The node of `sys`, or null if `enable` was not called on its config.
 node* node_of(troupe::system& sys) noexcept;
