@@ -18,8 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include <google/protobuf/message_lite.h>
-
+#include "frames.hpp"
 #include "net_harness.hpp"
 
 namespace bench::net {
@@ -40,6 +39,9 @@ public:
   }
 
   int get() const { return fd_; }
+
+  /// Gives the descriptor up (to a CAF broker, say): it is no longer closed here.
+  int release() { return std::exchange(fd_, -1); }
   explicit operator bool() const { return fd_ >= 0; }
 
 private:
@@ -150,48 +152,20 @@ inline bool write_all(const socket_fd& fd, std::string_view data) {
   return true;
 }
 
-/// Appends one frame (4-byte big-endian length + `msg` serialized) to `out`.
-inline void append_frame(std::string& out, const google::protobuf::MessageLite& msg) {
-  auto size = msg.ByteSizeLong();
-  auto at = out.size();
-  out.resize(at + 4 + size);
-  auto* p = reinterpret_cast<unsigned char*>(out.data() + at);
-  p[0] = static_cast<unsigned char>(size >> 24);
-  p[1] = static_cast<unsigned char>(size >> 16);
-  p[2] = static_cast<unsigned char>(size >> 8);
-  p[3] = static_cast<unsigned char>(size);
-  msg.SerializeWithCachedSizesToArray(p + 4);
-}
-
 /// Reads frames from a socket: each read takes what is there (up to 64 KiB), and every whole
 /// frame in it is handed out before the next read, as a reader that batch-parses does.
 class frame_reader {
 public:
-  /// Frames larger than this are refused as malformed.
-  static constexpr size_t max_frame = 1 << 20;
-
-  explicit frame_reader(const socket_fd& fd) : fd_(fd), buf_(64 * 1024) {}
+  explicit frame_reader(const socket_fd& fd) : fd_(fd) {}
 
   /// Calls `on_frame(const char* data, size_t size)` for each whole frame of one read (reading
   /// first if no whole frame is buffered), until `on_frame` returns false. Returns false at the
   /// end of the stream, on an error, or on a malformed length.
   template <class OnFrame> bool next(OnFrame&& on_frame) {
     for (;;) {
-      bool any = false;
-      while (end_ - begin_ >= 4) {
-        auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
-        size_t size = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
-        if (size > max_frame)
-          return false;
-        if (end_ - begin_ < 4 + size)
-          break;
-        any = true;
-        begin_ += 4 + size;
-        if (!on_frame(buf_.data() + begin_ - size, size))
-          return true;
-      }
-      if (any)
-        return true;
+      auto handled = buf_.take_frames(on_frame);
+      if (handled != 0)
+        return handled > 0;
       if (!fill())
         return false;
     }
@@ -199,28 +173,20 @@ public:
 
 private:
   bool fill() {
-    if (begin_ > 0) { // keep the partial frame at the front
-      std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
-      end_ -= begin_;
-      begin_ = 0;
-    }
-    if (end_ == buf_.size())
-      buf_.resize(buf_.size() * 2);
     for (;;) {
-      auto n = ::read(fd_.get(), buf_.data() + end_, buf_.size() - end_);
+      auto room = buf_.room(64 * 1024);
+      auto n = ::read(fd_.get(), room.data(), room.size());
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
         return false;
-      end_ += static_cast<size_t>(n);
+      buf_.commit(static_cast<size_t>(n));
       return true;
     }
   }
 
   const socket_fd& fd_;
-  std::vector<char> buf_;
-  size_t begin_ = 0;
-  size_t end_ = 0;
+  frame_buffer buf_;
 };
 
 } // namespace bench::net

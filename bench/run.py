@@ -495,6 +495,9 @@ NET_TARGETS = {
     "stalled_max_mib": 64.0,     # the sender's peak RSS facing a stalled peer stays bounded
 }
 
+# A dedicated I/O thread would replace CAF's brokers only if it measured better by more than this.
+IO_LAYER_CLEARLY_BETTER = 1.5
+
 # CAF's remoting runs twice: as shipped, and with the setting that measured best for remote
 # round trips on 2 cores (DESIGN.md: 254 µs -> 101 µs).
 CAF_TUNED = ["--scheduler.policy=sharing", "--scheduler.max-threads=1"]
@@ -504,11 +507,11 @@ PYTHON_NET = BENCH_DIR / "python" / "net_multiprocessing.py"
 def net_binaries(build_dir):
     """The network programs; bench_net_troupe is None until troupe's node is built."""
     bench = Path(build_dir) / "bench"
-    out = {name: bench / f"bench_net_{name}" for name in ("raw", "caf", "troupe")}
-    for name in ("raw", "caf"):
+    out = {name: bench / f"bench_net_{name}" for name in ("raw", "broker", "caf", "troupe")}
+    for name in ("raw", "broker", "caf"):
         if not out[name].exists():
             sys.exit(f"error: {out[name]} is missing; build first: make -C {build_dir} -j2 "
-                     "bench_net_raw bench_net_caf")
+                     "bench_net_raw bench_net_broker bench_net_caf bench_net_troupe")
     return {name: (str(b) if b.exists() else None) for name, b in out.items()}
 
 
@@ -522,7 +525,8 @@ def net_variants(case, bins, sizes, timeout):
 
     out = []
     if "raw" in sizes:
-        out += [(f"raw-{t}", cmd(bins["raw"], "raw", f"--transport={t}")) for t in ("tcp", "unix")]
+        out += [(f"{kind}-{t}", cmd(bins[kind], "raw", f"--transport={t}"))
+                for kind in ("raw", "broker") for t in ("tcp", "unix")]
     out += [("caf-remoting", cmd(bins["caf"], "caf")),
             ("caf-remoting-tuned", cmd(bins["caf"], "caf", *CAF_TUNED))]
     if "python" in sizes:
@@ -619,6 +623,49 @@ def net_row(name, v, metric):
             f"{'-' if peer is None or peer < 0 else f'{peer:.1f}'} | {runs_ok(v)} |")
 
 
+def io_layer_md(cases):
+    """Which I/O layer the figures favour: CAF's brokers (the middleman's multiplexer thread, on
+    which troupe's nodes run) or a dedicated blocking thread (the floor), per transport; and how
+    much of troupe's own round trip the difference explains."""
+    rows, clearly_better, shares = [], [], []
+    for case, metric, what in (("net_rtt", "p50_us", "round trip p50"),
+                               ("net_oneway", "rate", "one-way rate")):
+        s = cases.get(case, {}).get("summary", {})
+        for t in ("tcp", "unix"):
+            broker, raw = s.get(f"broker-{t}", {}), s.get(f"raw-{t}", {})
+            if broker.get("median") is None or raw.get("median") is None:
+                continue
+            # how much better the dedicated thread is: > 1 means the floor wins
+            edge = broker["median"] / raw["median"] if metric == "p50_us" \
+                else raw["median"] / broker["median"]
+            rows.append(f"- {what}, {t}: broker {fmt_value(broker['median'], metric)}, dedicated "
+                        f"thread {fmt_value(raw['median'], metric)}: the dedicated thread is "
+                        f"{edge:.2f}x {'better' if edge >= 1 else 'worse'}")
+            if edge > IO_LAYER_CLEARLY_BETTER:
+                clearly_better.append(f"{what} over {t}")
+            troupe = s.get(f"troupe-{t}", {}).get("median")
+            if metric == "p50_us" and troupe:
+                extra = broker["median"] - raw["median"]
+                shares.append(f"{max(extra, 0):.1f} µs of troupe-{t}'s {troupe:.1f} µs "
+                              f"({100 * max(extra, 0) / troupe:.0f} %)")
+    if not rows:
+        return []
+    if clearly_better:
+        verdict = (f"A dedicated I/O thread measured more than {IO_LAYER_CLEARLY_BETTER}x better "
+                   f"for: {', '.join(clearly_better)}.")
+    else:
+        verdict = (f"CAF's brokers are within {IO_LAYER_CLEARLY_BETTER}x of a dedicated thread on "
+                   "every figure: troupe's network layer stays on CAF's I/O layer (brokers).")
+    if shares:
+        verdict += (" What the broker costs over the dedicated thread in a round trip is "
+                    + "; ".join(shares) + ": the rest of troupe's round trip is its own (hops "
+                    "between the I/O thread and workers, encoding, routing).")
+    return ["", "### Which I/O layer: CAF's brokers or a dedicated thread", "",
+            "The floor's cases with the server written as a CAF broker on the middleman's I/O "
+            "thread (broker-tcp, broker-unix; the client is the floor's) against the floor's "
+            "dedicated blocking thread (raw-tcp, raw-unix):", "", *rows, "", verdict]
+
+
 def net_md(report):
     """The network section of the results: a summary over the cases, then one table per case."""
     cases = {case: c for case, c in report["cases"].items() if c.get("group") == "net"}
@@ -634,7 +681,8 @@ def net_md(report):
              "every whole frame of each 64 KiB read for the stream. caf-remoting is CAF 0.17's "
              "own remoting (`middleman().publish` / `remote_actor`) as shipped, "
              f"caf-remoting-tuned the same with `{' '.join(CAF_TUNED)}`. python-pipe and "
-             "python-queue are `multiprocessing.Pipe` and `multiprocessing.Queue`. troupe-tcp "
+             "python-queue are `multiprocessing.Pipe` and `multiprocessing.Queue`. broker-tcp and "
+             "broker-unix are the floors' cases with a CAF broker as the server (below). troupe-tcp "
              "and troupe-unix are troupe nodes with a coroutine actor as the client; "
              "troupe-tcp-main streams from main through `sys.send` (which waits for room in the "
              "node's send window) and is not held to the targets.", "",
@@ -651,6 +699,7 @@ def net_md(report):
         cells = [fmt_value(c["summary"][n].get("median"), c["metric"]) if n in c["summary"] else "-"
                  for n in names]
         lines.append(f"| {case} | {c['metric']} | " + " | ".join(cells) + " |")
+    lines += io_layer_md(cases)
     for case, c in cases.items():
         m = c["metric"]
         sizes = ", ".join(f"{family} {n:,}" for family, n in c["sizes"].items())
@@ -892,6 +941,19 @@ def selftest_net():
     text = "\n".join(net_md(report))
     assert "| net_rtt | p50_us | 10.0 µs | 8.0 µs | 15.0 µs | 13.0 µs |" in text, text
     assert "0/1 (1 timeout)" in text and "**MISS**" in text
+    io = io_layer_md({"net_rtt": {"summary": {
+        "raw-tcp": summarize([rec(p50_us=10.0)], "p50_us"),
+        "broker-tcp": summarize([rec(p50_us=13.0)], "p50_us")}}})
+    assert "1.30x better" in io[-3] and "stays on CAF's I/O layer" in io[-1], io
+    io = io_layer_md({"net_rtt": {"summary": {
+        "raw-tcp": summarize([rec(p50_us=10.0)], "p50_us"),
+        "broker-tcp": summarize([rec(p50_us=13.0)], "p50_us"),
+        "troupe-tcp": summarize([rec(p50_us=300.0)], "p50_us")}}})
+    assert "3.0 µs of troupe-tcp's 300.0 µs (1 %)" in io[-1], io
+    io = io_layer_md({"net_oneway": {"summary": {
+        "raw-unix": summarize([rec(rate=9e6)], "rate"),
+        "broker-unix": summarize([rec(rate=3e6)], "rate")}}})
+    assert "more than 1.5x better for: one-way rate over unix" in io[-1], io
     failed = {"status": "wrong", "stderr": "", "result": {"error": "2 of 9 messages were refused"}}
     assert first_failure([rec(), failed]) == "wrong: 2 of 9 messages were refused"
     assert first_failure([rec()]) is None
