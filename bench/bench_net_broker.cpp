@@ -19,6 +19,7 @@
 #include <caf/io/all.hpp>
 
 #include "frames.hpp"
+#include "harness.hpp"
 #include "net_harness.hpp"
 #include "peer_process.hpp"
 #include "raw_client.hpp"
@@ -72,12 +73,8 @@ caf::behavior frame_broker(caf::io::broker* self, int fd, bool round_trips) {
 int serve(const options& opts, const std::vector<std::string>& rest) {
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
-  if (auto err = cfg.parse(rest)) {
-    std::cerr << "error: cannot parse the command line: " << caf::to_string(err) << "\n";
-    return 64;
-  }
-  if (cfg.cli_helptext_printed)
-    return 0;
+  if (auto stop = bench::parse_engine_options(cfg, rest))
+    return *stop;
   caf::actor_system sys{cfg};
   std::string bound;
   std::string err;

@@ -185,12 +185,8 @@ int run_client(caf::actor_system& sys, const options& opts, bench::net::peer_pro
 int run(const options& opts, const std::vector<std::string>& rest, bench::net::peer_process* peer) {
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
-  if (auto err = cfg.parse(rest)) {
-    std::cerr << "error: cannot parse the command line: " << caf::to_string(err) << "\n";
-    return 64;
-  }
-  if (cfg.cli_helptext_printed)
-    return 0;
+  if (auto stop = bench::parse_engine_options(cfg, rest))
+    return *stop;
   caf::actor_system sys{cfg};
   if (opts.role == "server")
     return serve(sys, opts);

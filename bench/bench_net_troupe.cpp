@@ -220,12 +220,8 @@ int run_client(troupe::system& sys, const options& opts, bench::net::peer_proces
 int run(const options& opts, const std::vector<std::string>& rest, bench::net::peer_process* peer) {
   troupe::config cfg;
   troupe::net::enable(cfg);
-  if (auto err = cfg.parse(rest)) {
-    std::cerr << "error: cannot parse the command line: " << caf::to_string(err) << "\n";
-    return 64;
-  }
-  if (cfg.cli_helptext_printed)
-    return 0;
+  if (auto stop = bench::parse_engine_options(cfg, rest))
+    return *stop;
   troupe::system sys{cfg};
   if (opts.role == "server")
     return serve(sys, opts);

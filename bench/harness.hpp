@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <map>
+#include <optional>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/after.hpp>
@@ -196,6 +198,20 @@ result run_case(System& sys, const options& opts,
   result res;
   res.error = "unknown case '" + opts.case_name + "'";
   return res;
+}
+
+/// Parses the engine's own options (`rest`, what bench::net::parse did not know) into `cfg`.
+/// Returns the exit code if the program should stop: 64 after a parse error (printed), 0 after
+/// CAF printed its help text; nullopt if it should run.
+template <class Config>
+std::optional<int> parse_engine_options(Config& cfg, const std::vector<std::string>& rest) {
+  if (auto err = cfg.parse(rest)) {
+    std::cerr << "error: cannot parse the command line: " << caf::to_string(err) << "\n";
+    return 64;
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  return std::nullopt;
 }
 
 template <class Config>
