@@ -168,27 +168,100 @@ TEST_CASE("protocol: a batch is closed at its message count and at its byte boun
 
 TEST_CASE("protocol: a message over the peer's frame limit fails at the sender, alone") {
   auto acceptor_cfg = config(22);
-  acceptor_cfg.max_frame_size = 4096;
+  acceptor_cfg.max_frame_size = 65536;
   connection c{config(11), acceptor_cfg};
   c.pump();
-  CHECK(c.connector.proto.send_limit() == 4096);
+  CHECK(c.connector.proto.send_limit() == 65536);
   payload_view small[] = {{int32_url, "\x08\x01"}};
   REQUIRE(!c.connector.proto.add_message(to_name("counter", small)));
-  std::string huge(5000, 'h');
+  std::string huge(70000, 'h');
   payload_view too_big[] = {{string_url, huge}};
   auto err = c.connector.proto.add_message(to_name("counter", too_big));
   CHECK(err == make_error(error_code::frame_too_large));
-  std::string fits(4000, 'f');
+  std::string fits(65400, 'f');
   payload_view ok[] = {{string_url, fits}};
   REQUIRE(!c.connector.proto.add_message(to_name("counter", ok)));
   c.connector.proto.flush();
   auto bytes = c.connector.take();
-  for (const auto& f : parse_frames(bytes))
-    CHECK(f.ByteSizeLong() <= 4096);
+  auto frames = parse_frames(bytes);
+  CHECK(frames.size() == 2); // the big one did not fit beside the small one
+  for (const auto& f : frames)
+    CHECK(f.ByteSizeLong() <= 65536);
   CHECK(feed(c.acceptor.proto, bytes, t0));
   REQUIRE(c.acceptor.rec.messages.size() == 2);
   CHECK(c.acceptor.rec.messages[1].payload[0].second == fits);
   CHECK(c.connector.proto.current_state() == protocol::state::established);
+}
+
+TEST_CASE("protocol: a frame limit under 64 KiB is raised to 64 KiB") {
+  auto cfg = config(22);
+  cfg.max_frame_size = 100;
+  connection c{config(11), cfg};
+  c.pump();
+  CHECK(c.connector.proto.send_limit() == detail::min_frame_size);
+  CHECK(c.acceptor.proto.current_state() == protocol::state::established);
+}
+
+TEST_CASE("protocol: a peer announcing a frame limit under 64 KiB is refused") {
+  side connector{protocol::role::connector, config(11)};
+  connector.proto.start(t0);
+  connector.take(); // the Hello
+  troupe::wire::Frame f;
+  auto* ch = f.mutable_challenge();
+  ch->set_version(1);
+  ch->set_incarnation(22);
+  ch->set_nonce(std::string(32, 'c'));
+  ch->set_max_frame_size(4096);
+  CHECK_FALSE(feed(connector.proto, frame_bytes(f), t0));
+  REQUIRE(connector.rec.protocol_error.has_value());
+  CHECK(connector.rec.protocol_error->first == error_code::handshake_failed);
+  CHECK(connector.rec.protocol_error->second ==
+        "Challenge.max_frame_size must be 0 or at least 65536, got 4096");
+}
+
+TEST_CASE("protocol: a target name or type URL that is not UTF-8 fails alone at the sender") {
+  connection c;
+  c.pump();
+  payload_view good[] = {{int32_url, "\x08\x01"}};
+  payload_view bad_type[] = {{"type.googleapis.com/\xff", "\x08\x01"}};
+  REQUIRE(!c.connector.proto.add_message(to_name("counter", good)));
+  CHECK(c.connector.proto.add_message(to_name("caf\xc3(", good)) ==
+        make_error(error_code::cannot_cross));
+  CHECK(c.connector.proto.add_message(to_name("counter", bad_type)) ==
+        make_error(error_code::cannot_cross));
+  REQUIRE(!c.connector.proto.add_message(to_name("counter", good)));
+  c.connector.proto.flush();
+  auto bytes = c.connector.take();
+  auto b = parse_frames(bytes).at(0).batch();
+  CHECK(b.messages_size() == 2);
+  CHECK(b.type_urls_size() == 1);
+  CHECK(b.target_names_size() == 1);
+  CHECK(feed(c.acceptor.proto, bytes, t0));
+  CHECK(c.acceptor.rec.messages.size() == 2);
+}
+
+TEST_CASE(
+  "protocol: texts that are not UTF-8 or too long are repaired, never refused by the peer") {
+  connection c;
+  c.pump();
+  std::string bad = "caf\xc3(\xed\xa0\x80!"; // a cut sequence, a surrogate
+  std::string repaired = "caf\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!";
+  detail::error_view refusal{5, "system", bad};
+  message_view reply;
+  reply.reply_to = 3;
+  reply.error = &refusal;
+  REQUIRE(!c.connector.proto.add_message(reply));
+  c.connector.proto.send_error(error_code::unknown_type, bad, 4, 0);
+  std::string long_text(5000, 'x');
+  long_text.replace(4094, 3, "\xe2\x82\xac"); // a 3-byte character across the 4096 mark
+  c.connector.proto.send_down({7, {}}, {1, "exit", long_text});
+  c.connector.proto.send_goodbye(bad);
+  c.pump();
+  REQUIRE(c.acceptor.rec.messages.size() == 1);
+  CHECK(c.acceptor.rec.messages[0].error->text == repaired);
+  CHECK(c.acceptor.rec.peer_error_texts.at(0) == repaired);
+  CHECK(c.acceptor.rec.events.at(3) == "down 7  1 exit " + long_text.substr(0, 4094));
+  CHECK(c.acceptor.rec.events.at(4) == "goodbye " + repaired);
 }
 
 TEST_CASE("protocol: messages added before the handshake is done are held, then delivered") {
@@ -293,4 +366,64 @@ TEST_CASE("protocol: control frames keep their order with the messages sent befo
                                                           "down 12  0 exit ", "message",
                                                           "goodbye shutdown"});
   CHECK(c.acceptor.closed());
+}
+
+TEST_CASE("protocol: alternating and empty type URLs get the right table entries") {
+  connection c;
+  c.pump();
+  std::vector<std::string> urls{"a", "b", "a", "", "b", "", "a"};
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < urls.size(); ++i)
+    values.emplace_back(1, static_cast<char>('0' + i));
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    payload_view p[] = {{urls[i], values[i]}};
+    REQUIRE(!c.connector.proto.add_message(to_name("counter", p)));
+  }
+  c.connector.proto.flush();
+  auto bytes = c.connector.take();
+  CHECK(parse_frames(bytes).at(0).batch().type_urls_size() == 3);
+  CHECK(feed(c.acceptor.proto, bytes, t0));
+  REQUIRE(c.acceptor.rec.messages.size() == urls.size());
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    CHECK(c.acceptor.rec.messages[i].payload.at(0).first == urls[i]);
+    CHECK(c.acceptor.rec.messages[i].payload.at(0).second == values[i]);
+  }
+}
+
+TEST_CASE("protocol: a goodbye sent from a callback stops the rest of the batch") {
+  connection c;
+  c.pump();
+  payload_view p[] = {{int32_url, "\x08\x05"}};
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(!c.connector.proto.add_message(to_name("counter", p)));
+  c.connector.proto.flush();
+  c.acceptor.rec.after_message = [&] { c.acceptor.proto.send_goodbye("enough"); };
+  CHECK_FALSE(feed(c.acceptor.proto, c.connector.take(), t0));
+  CHECK(c.acceptor.rec.messages.size() == 1);
+  CHECK(c.acceptor.closed());
+  c.pump();
+  CHECK(c.connector.rec.events.back() == "goodbye enough");
+}
+
+TEST_CASE("protocol: a callback may feed another connection while a frame is being read") {
+  connection first;
+  connection second;
+  first.pump();
+  second.pump();
+  payload_view p[] = {{int32_url, "\x08\x05"}};
+  REQUIRE(!first.connector.proto.add_message(to_name("counter", p)));
+  REQUIRE(!first.connector.proto.add_message(to_name("counter", p)));
+  first.connector.proto.flush();
+  REQUIRE(!second.connector.proto.add_message(to_name("other", p)));
+  second.connector.proto.flush();
+  auto inner = second.connector.take();
+  first.acceptor.rec.after_message = [&] {
+    if (!inner.empty())
+      CHECK(feed(second.acceptor.proto, std::exchange(inner, {}), t0));
+  };
+  CHECK(feed(first.acceptor.proto, first.connector.take(), t0));
+  CHECK(first.acceptor.rec.messages.size() == 2);
+  CHECK(first.acceptor.rec.messages[1].target_name == "counter");
+  REQUIRE(second.acceptor.rec.messages.size() == 1);
+  CHECK(second.acceptor.rec.messages[0].target_name == "other");
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -72,6 +73,7 @@ struct recorder : detail::protocol_callee {
   std::string peer_endpoint;
   std::optional<std::set<std::string>> known_names;
   protocol* owner = nullptr;
+  std::function<void()> after_message; // runs after each recorded message, if set
 
   void on_handshake_done(uint64_t inc, std::string_view ep) override {
     peer_incarnation = inc;
@@ -87,6 +89,8 @@ struct recorder : detail::protocol_callee {
     }
     messages.push_back(record(m));
     events.push_back("message");
+    if (after_message)
+      after_message();
   }
   void on_reply(const detail::message_view& m) override {
     messages.push_back(record(m));

@@ -240,16 +240,16 @@ TEST_CASE("protocol: a Hello with a short nonce or no incarnation fails the hand
 
 TEST_CASE("protocol: a length prefix over the limit is refused before any of its body") {
   auto cfg = config(22);
-  cfg.max_frame_size = 1024;
+  cfg.max_frame_size = 65536;
   side a{protocol::role::acceptor, cfg};
   a.proto.start(t0);
-  std::string prefix{0, 0, 4, 1}; // 1025
+  std::string prefix{0, 1, 0, 1}; // 65537
   CHECK(feed(a.proto, prefix.substr(0, 3), t0));
   CHECK_FALSE(feed(a.proto, prefix.substr(3), t0));
   check_refused(a, error_code::frame_too_large);
-  CHECK(a.rec.protocol_error->second == "a frame length of 1025 bytes exceeds the limit of 1024");
+  CHECK(a.rec.protocol_error->second == "a frame length of 65537 bytes exceeds the limit of 65536");
   // Input after the refusal is ignored.
-  CHECK_FALSE(feed(a.proto, std::string(2000, 'x'), t0));
+  CHECK_FALSE(feed(a.proto, std::string(70000, 'x'), t0));
   CHECK(a.take().empty());
 }
 

@@ -90,6 +90,14 @@ TEST_CASE("protocol: any byte from the peer, even of a partial frame, shows it i
   CHECK(c.acceptor.rec.protocol_error->first == error_code::node_down);
 }
 
+TEST_CASE("protocol: reading nothing is no sign of life") {
+  connection c;
+  c.pump(t0);
+  CHECK(c.acceptor.proto.consume({}, t0 + 3s));
+  CHECK_FALSE(c.acceptor.proto.tick(t0 + 4s));
+  CHECK(c.acceptor.rec.protocol_error->first == error_code::node_down);
+}
+
 TEST_CASE("protocol: two sides exchanging heartbeats stay connected however long") {
   connection c;
   c.pump(t0);

@@ -106,6 +106,18 @@ TEST_CASE("remote: a value that cannot cross fails at the sender with cannot_cro
   CHECK(reply.error() == net_error(troupe::net::error_code::cannot_cross));
 }
 
+TEST_CASE("remote: a message over the frame limit fails at the sender and nothing is sent") {
+  auto peer = start_node("127.0.0.1:0");
+  net_system local;
+  std::string huge(17 * 1024 * 1024, 'x'); // The default limit is 16 MiB.
+  auto reply = local.sys.request<std::string>("echo@" + peer.endpoint, patience, huge);
+  REQUIRE(!reply);
+  CHECK(reply.error() == net_error(troupe::net::error_code::frame_too_large));
+  // The connection was not touched: the next request is served.
+  auto next_reply = local.sys.request<int32_t>("echo@" + peer.endpoint, patience, int32_t{3});
+  CHECK(troupe::test::value_or(next_reply, 0) == 3);
+}
+
 TEST_CASE("remote: a monitored remote actor's down message follows every message it sent") {
   for (auto& listen : transports()) {
     CAPTURE(listen);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "utf8.hpp"
 #include "wire_encoding.hpp"
 #include "wire_fields.hpp"
 
@@ -40,11 +41,17 @@ batch_encoder::batch_encoder(std::size_t max_bytes, std::size_t max_messages)
 
 std::size_t batch_encoder::plan(const message_view& msg) {
   std::size_t extra = 0;
+  invalid_ = nullptr;
   type_slots_.clear();
   new_types_.clear();
   auto base = static_cast<uint32_t>(types_.size());
   for (const auto& p : msg.payload) {
+    if (!last_type_.key.empty() && p.type_url == last_type_.key) { // skip the hashing
+      type_slots_.push_back({last_type_.index, false});
+      continue;
+    }
     if (auto i = types_.find(p.type_url); i != types_.end()) {
+      last_type_ = {i->first, i->second};
       type_slots_.push_back({i->second, false});
       continue;
     }
@@ -52,15 +59,22 @@ std::size_t batch_encoder::plan(const message_view& msg) {
     auto index = base + static_cast<uint32_t>(k - new_types_.begin());
     type_slots_.push_back({index, false});
     if (k == new_types_.end()) {
+      if (!is_valid_utf8(p.type_url))
+        invalid_ = "a payload's type URL is not valid UTF-8";
       new_types_.push_back(p.type_url);
       extra += we::delimited_field_size(p.type_url.size());
     }
   }
   name_slot_ = {};
   if (msg.reply_to == 0 && !msg.target.name.empty()) {
-    if (auto i = names_.find(msg.target.name); i != names_.end()) {
+    if (msg.target.name == last_name_.key) {
+      name_slot_ = {last_name_.index + 1, false};
+    } else if (auto i = names_.find(msg.target.name); i != names_.end()) {
+      last_name_ = {i->first, i->second};
       name_slot_ = {i->second + 1, false};
     } else {
+      if (!is_valid_utf8(msg.target.name))
+        invalid_ = "the target name is not valid UTF-8";
       name_slot_ = {static_cast<uint32_t>(names_.size()) + 1, true};
       extra += we::delimited_field_size(msg.target.name.size());
     }
@@ -96,6 +110,8 @@ std::size_t batch_encoder::message_size(const message_view& msg) const {
 caf::error batch_encoder::add(const message_view& msg, uint32_t frame_limit,
                               std::vector<char>& sink) {
   auto extra = plan(msg);
+  if (invalid_ != nullptr) // the peer would refuse the whole frame: refuse this message alone
+    return make_error(error_code::cannot_cross, invalid_);
   auto size = message_size(msg);
   if (count_ > 0 && frame_body_size(tables_.size() + body_.size() + extra +
                                     we::delimited_field_size(size)) > frame_limit) {
@@ -120,11 +136,11 @@ void batch_encoder::commit(const message_view& msg, std::size_t size, std::size_
   tables_.resize(old + extra);
   char* t = tables_.data() + old;
   for (auto type : new_types_) {
-    t = we::put_string_field(t, wf::batch_type_urls, type);
+    t = we::put_string_element(t, wf::batch_type_urls, type);
     types_.emplace(std::string{type}, static_cast<uint32_t>(types_.size()));
   }
   if (name_slot_.is_new) {
-    t = we::put_string_field(t, wf::batch_target_names, msg.target.name);
+    t = we::put_string_element(t, wf::batch_target_names, msg.target.name);
     names_.emplace(std::string{msg.target.name}, name_slot_.index - 1);
   }
   if (sender_slot_.is_new) {
@@ -176,6 +192,8 @@ void batch_encoder::reset() {
   count_ = 0;
   clear_and_trim(tables_);
   clear_and_trim(body_);
+  last_type_ = {};
+  last_name_ = {};
   types_.clear();
   names_.clear();
   senders_.clear();

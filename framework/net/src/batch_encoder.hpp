@@ -25,7 +25,7 @@ public:
   /// Adds `msg`. If it does not fit under `frame_limit` (the body size of a frame) next to the
   /// messages already in, the batch is first closed into `sink`; if the batch is full
   /// afterwards, it is closed too. Errors: `frame_too_large` when `msg` alone does not fit
-  /// (nothing changes).
+  /// (nothing changes); `cannot_cross` when its target name or a type URL is not valid UTF-8.
   caf::error add(const message_view& msg, uint32_t frame_limit, std::vector<char>& sink);
 
   /// Appends the open batch as one frame (length prefix included) to `sink` and starts a new
@@ -42,6 +42,12 @@ private:
   };
   using string_table = std::unordered_map<std::string, uint32_t, string_hash, std::equal_to<>>;
 
+  /// The table entry found last (a view of its key in the table, which is node-based).
+  struct last_hit {
+    std::string_view key;
+    uint32_t index = 0;
+  };
+
   /// A value's place in a table: found there, or to be appended as entry `index`.
   struct slot {
     uint32_t index = 0;
@@ -49,6 +55,7 @@ private:
   };
 
   /// Finds the table slots of `msg`'s values; returns the bytes its new table entries take.
+  /// Sets `invalid_` if a new entry is not valid UTF-8.
   std::size_t plan(const message_view& msg);
   std::size_t message_size(const message_view& msg) const;
   void commit(const message_view& msg, std::size_t msg_size, std::size_t table_bytes);
@@ -61,12 +68,15 @@ private:
   std::vector<char> body_;   // encoded Batch field 4, one per message
   string_table types_;
   string_table names_;
+  last_hit last_type_;
+  last_hit last_name_;
   std::unordered_map<uint64_t, uint32_t> senders_;
   // The plan of the message being added: table indices of its types, name and sender.
   std::vector<slot> type_slots_;
   std::vector<std::string_view> new_types_;
   slot name_slot_;
   slot sender_slot_;
+  const char* invalid_ = nullptr;
 };
 
 } // namespace troupe::net::detail

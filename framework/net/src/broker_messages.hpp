@@ -24,6 +24,9 @@ using tick_atom = caf::atom_constant<caf::atom("tn_tick")>;
 /// `(stop_atom)`: say goodbye on every connection and close them.
 using stop_atom = caf::atom_constant<caf::atom("tn_stop")>;
 
+/// `(finish_atom)`: the stop's grace period is over: cut what is left and quit.
+using finish_atom = caf::atom_constant<caf::atom("tn_finish")>;
+
 } // namespace troupe::net::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::net::detail::peer_link_ptr)

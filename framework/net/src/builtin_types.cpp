@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include <caf/error.hpp>
 #include <caf/deserializer.hpp>
+#include <caf/error.hpp>
 #include <caf/make_type_erased_value.hpp>
 #include <caf/message.hpp>
 #include <caf/serializer.hpp>
@@ -28,16 +28,15 @@ bool encode_scalar(const type_table&, const type_entry&, const void* value, std:
 }
 
 template <class T, class Wrapper>
-caf::expected<caf::type_erased_value_ptr>
-decode_scalar(const type_table&, const type_entry& self, std::string_view bytes) {
+caf::expected<caf::type_erased_value_ptr> decode_scalar(const type_table&, const type_entry& self,
+                                                        std::string_view bytes) {
   Wrapper wrapper;
   if (!parse_payload(wrapper, bytes))
     return malformed_payload(self, bytes);
   return caf::make_type_erased_value<T>(static_cast<T>(wrapper.value()));
 }
 
-template <class T, class Wrapper>
-builtin_type scalar() {
+template <class T, class Wrapper> builtin_type scalar() {
   return {caf::type_nr<T>::value,
           {std::string{type_url_prefix} + Wrapper::descriptor()->full_name(),
            encode_scalar<T, Wrapper>, decode_scalar<T, Wrapper>}};
@@ -64,9 +63,11 @@ bool encode_string(const type_table&, const type_entry&, const void* value, std:
   return true;
 }
 
-caf::expected<caf::type_erased_value_ptr>
-decode_string(const type_table&, const type_entry& self, std::string_view bytes) {
-  pb::StringValue wrapper;
+caf::expected<caf::type_erased_value_ptr> decode_string(const type_table&, const type_entry& self,
+                                                        std::string_view bytes) {
+  // BytesValue has StringValue's encoding without the UTF-8 check: a C++ string holds any
+  // bytes, and between C++ nodes they arrive intact (other languages want UTF-8).
+  pb::BytesValue wrapper;
   if (!parse_payload(wrapper, bytes))
     return malformed_payload(self, bytes);
   return caf::make_type_erased_value<std::string>(std::move(*wrapper.mutable_value()));
@@ -83,8 +84,8 @@ bool encode_error(const type_table&, const type_entry&, const void* value, std::
   return msg.AppendToString(&out);
 }
 
-caf::expected<caf::type_erased_value_ptr>
-decode_error(const type_table&, const type_entry& self, std::string_view bytes) {
+caf::expected<caf::type_erased_value_ptr> decode_error(const type_table&, const type_entry& self,
+                                                       std::string_view bytes) {
   wire::ErrorValue msg;
   if (!parse_payload(msg, bytes))
     return malformed_payload(self, bytes);

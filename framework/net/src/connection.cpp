@@ -55,9 +55,32 @@ void connection::log(std::string_view what) const {
 }
 
 caf::strong_actor_ptr connection::resolve(const actor_target& target) {
-  if (!target.name.empty())
-    return broker_.state().sys.registry().find(target.name);
-  return link ? link->exported(target.id) : nullptr;
+  // A batch usually goes to one actor: remember the last target during one read.
+  if (target.name.empty() ? target.id == last_target_.first && last_target_.second.empty()
+                          : target.name == last_target_.second) {
+    if (last_target_actor_)
+      return last_target_actor_;
+  }
+  auto result = !target.name.empty() ? broker_.state().sys.registry().find(target.name)
+                : link                ? link->exported(target.id)
+                                      : nullptr;
+  last_target_ = {target.id, std::string{target.name}};
+  last_target_actor_ = result;
+  return result;
+}
+
+caf::strong_actor_ptr connection::sender_proxy(uint64_t id) {
+  if (!last_sender_ || last_sender_id_ != id) {
+    last_sender_ = caf::actor_cast<caf::strong_actor_ptr>(link->proxy_of(id));
+    last_sender_id_ = id;
+  }
+  return last_sender_;
+}
+
+void connection::end_of_read() {
+  last_target_actor_ = nullptr;
+  last_target_ = {};
+  last_sender_ = nullptr;
 }
 
 void connection::on_handshake_done(uint64_t peer_incarnation, std::string_view peer_endpoint) {
@@ -84,7 +107,7 @@ void connection::on_message(const message_view& msg) {
   }
   caf::strong_actor_ptr sender;
   if (msg.sender_id != 0 || msg.request_id != 0)
-    sender = caf::actor_cast<caf::strong_actor_ptr>(link->proxy_of(msg.sender_id));
+    sender = sender_proxy(msg.sender_id);
   auto mid = msg.request_id != 0 ? caf::make_message_id(msg.request_id) : caf::make_message_id();
   target->enqueue(std::move(sender), mid, std::move(*content), broker_.context());
 }

@@ -52,13 +52,23 @@ public:
   void on_goodbye(std::string_view reason) override;
   void on_protocol_error(error_code code, std::string_view text) override;
 
+  /// Forgets what `resolve` and `sender_proxy` remembered during one read (a name may be
+  /// bound to another actor by the next one).
+  void end_of_read();
+
 private:
   /// The local actor `target` names (registry name or exported id), or null.
   caf::strong_actor_ptr resolve(const actor_target& target);
+  /// The proxy of the peer's actor `id` (remembered for the rest of the read).
+  caf::strong_actor_ptr sender_proxy(uint64_t id);
   /// Logs a problem with this peer (bad input, failed handshake) with its address.
   void log(std::string_view what) const;
 
   node_broker& broker_;
+  std::pair<uint64_t, std::string> last_target_;
+  caf::strong_actor_ptr last_target_actor_;
+  uint64_t last_sender_id_ = 0;
+  caf::strong_actor_ptr last_sender_;
   /// Local actors the peer monitors (id or name), so each is watched once.
   std::set<std::pair<uint64_t, std::string>> watched_;
 };

@@ -38,9 +38,8 @@ caf::error from_error_view(const error_view& x, caf::error& result) {
     return make_error(error_code::malformed_payload,
                       "error code " + std::to_string(x.code) + " exceeds 255");
   if (x.category.empty() || x.category.size() > max_atom_length)
-    return make_error(error_code::malformed_payload,
-                      "error category \"" + std::string{x.category} +
-                        "\" is not a CAF atom (1 to 10 characters)");
+    return make_error(error_code::malformed_payload, "error category \"" + std::string{x.category} +
+                                                       "\" is not a CAF atom (1 to 10 characters)");
   auto category = caf::atom_from_string(caf::string_view{x.category.data(), x.category.size()});
   auto code = static_cast<uint8_t>(x.code);
   if (x.text.empty())

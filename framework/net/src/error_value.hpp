@@ -16,9 +16,7 @@ struct error_fields {
   std::string text;
 
   /// Views of the fields, valid while this object lives unchanged.
-  error_view view() const noexcept {
-    return {code, category, text};
-  }
+  error_view view() const noexcept { return {code, category, text}; }
 };
 
 /// Describes `x` for the wire: code, category atom as text, and the context as text (the

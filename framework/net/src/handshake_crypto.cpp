@@ -1,7 +1,6 @@
 #include "handshake_crypto.hpp"
 
 #include <array>
-#include <cstring>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -48,18 +47,6 @@ std::optional<std::string> random_bytes(std::size_t n) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
     return std::nullopt;
   return out;
-}
-
-std::optional<uint64_t> draw_incarnation() {
-  for (;;) {
-    auto bytes = random_bytes(sizeof(uint64_t));
-    if (!bytes)
-      return std::nullopt;
-    uint64_t id = 0;
-    std::memcpy(&id, bytes->data(), sizeof id);
-    if (id != 0)
-      return id;
-  }
 }
 
 } // namespace troupe::net::detail

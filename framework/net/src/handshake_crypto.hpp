@@ -37,8 +37,4 @@ bool proofs_equal(std::string_view x, std::string_view y);
 /// Returns `n` bytes from OpenSSL's RAND_bytes, or nothing if it fails.
 std::optional<std::string> random_bytes(std::size_t n);
 
-/// Returns a fresh random non-zero incarnation id for this process, or nothing if RAND_bytes
-/// fails.
-std::optional<uint64_t> draw_incarnation();
-
 } // namespace troupe::net::detail

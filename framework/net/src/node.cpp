@@ -126,6 +126,8 @@ void node::stop() noexcept {
   stopped_ = true;
   caf::anon_send_exit(lookup_, caf::exit_reason::user_shutdown);
   stop_broker(state_->broker);
+  state_->clear();
+  lookup_ = nullptr;
   for (auto& endpoint : state_->endpoints())
     if (endpoint.starts_with("unix:"))
       ::unlink(endpoint.substr(5).c_str());

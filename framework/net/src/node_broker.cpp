@@ -6,6 +6,7 @@
 
 #include <caf/io/receive_policy.hpp>
 #include <caf/io/system_messages.hpp>
+#include <caf/send.hpp>
 
 #include "broker_messages.hpp"
 #include "connection.hpp"
@@ -18,6 +19,19 @@ namespace {
 
 /// A connection closed with more than this still unwritten is cut hard instead of drained.
 constexpr size_t graceful_close_limit = 64 * 1024;
+
+/// Ends a connection at once, whatever CAF still wants to write on it: a TCP connection is
+/// dissolved (connect to AF_UNSPEC also aborts a connect still in progress, which shutdown()
+/// would not), a Unix one shut down both ways. CAF then sees an error and drops the socket.
+void cut(int fd) {
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  ::connect(fd, &unspec, sizeof(unspec));
+  ::shutdown(fd, SHUT_RDWR);
+}
+
+/// How long a stopping node waits for its last frames (Goodbyes) to be written.
+constexpr auto stop_grace = std::chrono::milliseconds{200};
 
 /// Bytes asked for per read: many frames per read, one handler run per 64 KiB at most.
 constexpr uint32_t read_size = 64 * 1024;
@@ -150,7 +164,7 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
   bool lost = reason.category() == net_error_category &&
               static_cast<error_code>(reason.code()) == error_code::node_down;
   if (lost || conn->in_flight > graceful_close_limit)
-    ::shutdown(static_cast<int>(hdl.id()), SHUT_RDWR);
+    cut(static_cast<int>(hdl.id()));
   close(hdl);
   if (!conn->link)
     return;
@@ -183,32 +197,72 @@ void node_broker::tick() {
   for (auto hdl : dead)
     if (auto i = connections_.find(hdl); i != connections_.end())
       write_out(*i->second, false);
-  delayed_send(this, tick_period(state_->settings), tick_atom::value);
+  schedule_tick();
 }
 
-void node_broker::stop_all() {
-  std::vector<caf::io::connection_handle> all;
+void node_broker::schedule_tick() {
+  // Anonymous: a timer message whose sender is the broker itself would form a reference cycle
+  // with the broker's mailbox if it arrived while the broker stops (a leak ASan reported).
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(this), tick_period(state_->settings),
+                         tick_atom::value);
+}
+
+void node_broker::begin_stop() {
+  stopped_ = true;
   for (auto& [hdl, conn] : connections_) {
     conn->proto.send_goodbye("node shutting down");
-    conn->close_reason = make_error(error_code::node_down, "this node shut down");
-    all.push_back(hdl);
+    write_out(*conn, true);
   }
+  // Give CAF a moment to write what is queued (at least the Goodbyes); a peer that does not
+  // read is cut when the moment is over.
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(this), stop_grace, finish_atom::value);
+  finish_stop_if_drained();
+}
+
+void node_broker::finish_stop_if_drained() {
+  for (auto& [hdl, conn] : connections_)
+    if (conn->in_flight != 0)
+      return;
+  finish_stop();
+}
+
+void node_broker::finish_stop() {
+  if (finished_)
+    return;
+  finished_ = true;
+  std::vector<caf::io::connection_handle> all;
+  for (auto& [hdl, conn] : connections_)
+    all.push_back(hdl);
+  auto why = make_error(error_code::node_down, "this node shut down");
   for (auto hdl : all)
-    if (auto i = connections_.find(hdl); i != connections_.end())
-      write_out(*i->second, false);
+    close_connection(hdl, why); // node_down: cut hard, nothing left for CAF to drain.
   close_all();
+  quit();
+}
+
+void node_broker::on_exit() {
+  stopped_ = true;
+  by_link_.clear();
+  connections_.clear();
+  state_.reset();
 }
 
 caf::behavior node_broker::make_behavior() {
-  delayed_send(this, tick_period(state_->settings), tick_atom::value);
+  schedule_tick();
   return {
-    [this](const caf::io::new_connection_msg& msg) { add_connection(msg.handle, nullptr); },
+    [this](const caf::io::new_connection_msg& msg) {
+      if (stopped_)
+        close(msg.handle);
+      else
+        add_connection(msg.handle, nullptr);
+    },
     [this](caf::io::new_data_msg& msg) {
       auto i = connections_.find(msg.handle);
-      if (i == connections_.end())
+      if (i == connections_.end() || stopped_)
         return;
       auto& conn = *i->second;
       bool keep = conn.proto.consume(msg.buf, steady_now());
+      conn.end_of_read();
       if (keep && conn.link) {
         by_link_.try_emplace(conn.link.get(), conn.hdl); // Accepted: known after the handshake.
         drain(conn); // Replies and Downs produced while reading go out in the same write.
@@ -221,6 +275,10 @@ caf::behavior node_broker::make_behavior() {
         return;
       auto& conn = *i->second;
       conn.in_flight -= std::min(conn.in_flight, msg.written);
+      if (stopped_) {
+        finish_stop_if_drained();
+        return;
+      }
       if (conn.link && conn.link->backlog() > 0 &&
           conn.in_flight <= state_->settings.window.low_watermark)
         drain(conn);
@@ -244,6 +302,10 @@ caf::behavior node_broker::make_behavior() {
         drain(*connections_.at(i->second));
     },
     [this](connect_atom, const peer_link_ptr& link) {
+      if (stopped_) {
+        link->fail(make_error(error_code::node_down, "this node shut down"));
+        return;
+      }
       auto where = parse_endpoint(link->endpoint());
       auto fd = where ? start_connect(*where) : caf::expected<int>{where.error()};
       if (!fd) {
@@ -256,11 +318,12 @@ caf::behavior node_broker::make_behavior() {
     [this](listen_atom, int fd) {
       add_doorman(fd);
     },
-    [this](tick_atom) { tick(); },
-    [this](stop_atom) {
-      stop_all();
-      quit();
+    [this](tick_atom) {
+      if (!stopped_)
+        tick();
     },
+    [this](stop_atom) { begin_stop(); },
+    [this](finish_atom) { finish_stop(); },
   };
 }
 

@@ -26,6 +26,9 @@ public:
 
   caf::behavior make_behavior() override;
 
+  /// Drops the connections and the shared state (they refer back to this broker).
+  void on_exit() override;
+
   /// @private Writes what the connection's protocol produced; closes it if `keep` is false.
   void write_out(connection& conn, bool keep);
 
@@ -39,9 +42,14 @@ private:
   connection* add_connection(caf::io::connection_handle hdl, peer_link_ptr link);
   void close_connection(caf::io::connection_handle hdl, const caf::error& reason);
   void tick();
-  void stop_all();
+  void schedule_tick();
+  void begin_stop();
+  void finish_stop_if_drained();
+  void finish_stop();
 
   std::shared_ptr<node_state> state_;
+  bool stopped_ = false;
+  bool finished_ = false;
   std::unordered_map<caf::io::connection_handle, std::unique_ptr<connection>> connections_;
   std::unordered_map<peer_link*, caf::io::connection_handle> by_link_;
 };

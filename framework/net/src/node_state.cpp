@@ -32,10 +32,13 @@ caf::expected<peer_link_ptr> node_state::link_for(const std::string& endpoint) {
                       endpoint + " is down (" + sys.engine().render(entry.last_error) + "); next attempt in " +
                         std::to_string(wait.count()) + " ms");
   }
+  if (!broker)
+    return make_error(error_code::node_down, "this node has stopped");
   entry.link = make_link(endpoint);
   auto link = entry.link;
+  auto target = broker;
   guard.unlock();
-  caf::anon_send(broker, connect_atom::value, link);
+  caf::anon_send(target, connect_atom::value, link);
   return link;
 }
 
@@ -74,6 +77,12 @@ void node_state::on_link_failed(const peer_link_ptr& link, bool was_up,
     std::chrono::steady_clock::now() +
     std::chrono::milliseconds{static_cast<int64_t>(static_cast<double>(delay.count()) *
                                                    factor(jitter_))};
+}
+
+void node_state::clear() {
+  std::lock_guard guard{mtx_};
+  peers_.clear();
+  broker = nullptr;
 }
 
 void node_state::add_endpoint(std::string endpoint) {

@@ -64,6 +64,9 @@ public:
   /// arms the endpoint's reconnect backoff. Called before the link fails its senders.
   void on_link_failed(const peer_link_ptr& link, bool was_up, const caf::error& reason);
 
+  /// Forgets the broker and every link (they refer back to this state); the node is stopped.
+  void clear();
+
   /// Records an endpoint this node listens on.
   void add_endpoint(std::string endpoint);
 

@@ -6,10 +6,12 @@
 #include <typeinfo>
 
 #include <caf/detail/dynamic_message_data.hpp>
+#include <caf/make_message.hpp>
 #include <caf/message.hpp>
 #include <caf/type_erased_tuple.hpp>
 #include <caf/type_nr.hpp>
 
+#include "error_value.hpp"
 #include "troupe/net/error.hpp"
 #include "type_table.hpp"
 
@@ -66,8 +68,7 @@ caf::expected<std::string_view> encode_element(const type_table& types,
   return std::string_view{entry->type_url};
 }
 
-caf::error encode(const type_table& types, const caf::type_erased_tuple& xs,
-                  encoded_message& out) {
+caf::error encode(const type_table& types, const caf::type_erased_tuple& xs, encoded_message& out) {
   out.clear();
   // URLs first, bytes later: views into bytes_ are only stable once it stops growing.
   for (size_t pos = 0; pos < xs.size(); ++pos) {
@@ -91,9 +92,8 @@ caf::expected<caf::type_erased_value_ptr> decode_element(const type_table& types
                                                          const payload_view& payload) {
   auto* entry = types.find(payload.type_url);
   if (entry == nullptr)
-    return make_error(error_code::unknown_type,
-                      "no type registered for the type URL \"" + std::string{payload.type_url} +
-                        "\"");
+    return make_error(error_code::unknown_type, "no type registered for the type URL \"" +
+                                                  std::string{payload.type_url} + "\"");
   return entry->decode(types, *entry, payload.value);
 }
 
@@ -111,6 +111,15 @@ caf::expected<caf::message> decode(const type_table& types,
   }
   caf::message::data_ptr data{new caf::detail::dynamic_message_data(std::move(elements)), false};
   return caf::message{std::move(data)};
+}
+
+caf::expected<caf::message> decode_content(const type_table& types, const message_view& msg) {
+  if (msg.error == nullptr)
+    return decode(types, msg.payload);
+  caf::error reason;
+  if (auto err = from_error_view(*msg.error, reason))
+    return err;
+  return caf::make_message(std::move(reason));
 }
 
 } // namespace troupe::net::detail

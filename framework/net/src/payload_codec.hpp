@@ -25,15 +25,11 @@ class type_table;
 class encoded_message {
 public:
   /// The number of elements.
-  size_t size() const noexcept {
-    return views_.size();
-  }
+  size_t size() const noexcept { return views_.size(); }
 
   /// The payloads, valid until the next `encode` into this object (and while the registry
   /// that encoded them lives: the type URLs are views of its strings).
-  std::span<const payload_view> payloads() const noexcept {
-    return views_;
-  }
+  std::span<const payload_view> payloads() const noexcept { return views_; }
 
   /// Forgets the payloads, keeping the buffers.
   void clear() noexcept;
@@ -56,8 +52,7 @@ caf::error check_crossable(const type_table& types, const caf::type_erased_tuple
 /// Encodes every element of `xs` (none for the empty message) into `out`, replacing its
 /// content. Errors: `cannot_cross` naming the first element whose type cannot cross (or that
 /// is over 2 GiB); `out` is then empty.
-caf::error encode(const type_table& types, const caf::type_erased_tuple& xs,
-                  encoded_message& out);
+caf::error encode(const type_table& types, const caf::type_erased_tuple& xs, encoded_message& out);
 
 /// Appends the Protobuf bytes of element `pos` of `xs` to `out` and returns its type URL
 /// (a view of the registry's string). Errors: as `encode`.
@@ -68,8 +63,12 @@ caf::expected<std::string_view> encode_element(const type_table& types,
 /// Builds the message of concrete C++ values that `payloads` encode (the empty message
 /// for none). Errors: `unknown_type` naming the first unknown type URL, `malformed_payload`
 /// for bytes that do not parse as their type.
-caf::expected<caf::message> decode(const type_table& types,
-                                   std::span<const payload_view> payloads);
+caf::expected<caf::message> decode(const type_table& types, std::span<const payload_view> payloads);
+
+/// The content of a received message: its payloads decoded, or, for an error reply
+/// (`msg.error` set), a message holding that `caf::error`. Errors: as `decode`, and
+/// `malformed_payload` for an error reply whose fields hold no valid error.
+caf::expected<caf::message> decode_content(const type_table& types, const message_view& msg);
 
 /// Decodes one payload into a C++ value. Errors: as `decode`.
 caf::expected<caf::type_erased_value_ptr> decode_element(const type_table& types,

@@ -11,7 +11,7 @@
 namespace troupe::net::detail {
 
 protobuf_value::protobuf_value(std::unique_ptr<google::protobuf::Message> msg)
-  : msg_(std::move(msg)), object_(dynamic_cast<void*>(msg_.get())) {
+    : msg_(std::move(msg)), object_(dynamic_cast<void*>(msg_.get())) {
   // nop
 }
 

@@ -27,6 +27,10 @@ constexpr uint32_t protocol_version = 1;
 /// Size of the handshake nonces and of the HMAC-SHA256 proofs, in bytes.
 constexpr std::size_t nonce_size = 32;
 
+/// The smallest frame limit a side may have (every control frame fits under it); a peer that
+/// announces less is refused, a smaller `protocol_config::max_frame_size` is raised to it.
+constexpr uint32_t min_frame_size = 64 * 1024;
+
 /// Settings of one connection's protocol; the node fills them from its `troupe.net.*` options.
 struct protocol_config {
   /// This process's incarnation id: random, drawn once per process start.
@@ -35,7 +39,8 @@ struct protocol_config {
   std::string endpoint;
   /// The shared secret; empty means none (then the peer must have none either).
   std::string secret;
-  /// Largest frame body accepted from the peer (and announced to it), in bytes.
+  /// Largest frame body accepted from the peer (and announced to it), in bytes; at least
+  /// `min_frame_size`.
   uint32_t max_frame_size = 16 * 1024 * 1024;
   /// A batch is closed into a frame once its messages reach this many bytes...
   std::size_t max_batch_bytes = 64 * 1024;
@@ -198,15 +203,22 @@ public:
   protocol_clock::time_point next_deadline() const;
 
   /// Adds a message to the open batch (closing the batch into a frame first if it is full).
-  /// Before the handshake is done, finished frames are held and released when it is.
+  /// Before the handshake is done, finished frames are held and released when it is; the
+  /// peer's frame limit is not known then, so they are checked against this side's own.
   /// Errors: `frame_too_large` if the message alone exceeds the peer's frame limit (nothing is
-  /// written); `unexpected_frame` once closed; `malformed_frame` if it has neither target nor
-  /// `reply_to`, or both `request_id` and `reply_to`.
+  /// written); `cannot_cross` if its target name or a type URL is not valid UTF-8 (the peer
+  /// would refuse the whole frame); `unexpected_frame` once closed; `malformed_frame` if it has
+  /// neither target nor `reply_to`, both `request_id` and `reply_to`, or an error with a
+  /// payload or without `reply_to`. An error reply's text
+  /// is repaired as the texts of control frames are (see below).
   caf::error add_message(const message_view& msg);
 
   /// Closes the open batch (if any) into a frame in `output()`. Call it when the node has no
   /// more messages at hand, e.g. at the end of a read or of a mailbox drain.
   void flush();
+
+  // Control frames. Their texts and names are made valid UTF-8 (ill-formed bytes replaced by
+  // U+FFFD) and texts are cut to 4 KiB, so that the peer never refuses a frame for them.
 
   /// Writes a Monitor frame (after the open batch, to keep order).
   void send_monitor(const actor_target& target);
@@ -243,7 +255,7 @@ public:
   /// Returns the current state.
   state current_state() const;
 
-  /// The peer's incarnation id (0 until the handshake is done).
+  /// The peer's incarnation id (0 until its Hello or Challenge is accepted).
   uint64_t peer_incarnation() const;
 
   /// The endpoint the peer listens on, empty if it did not tell one.

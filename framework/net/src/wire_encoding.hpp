@@ -76,6 +76,14 @@ inline char* put_string_field(char* p, uint32_t field, std::string_view s) {
   return p + s.size();
 }
 
+/// Writes an element of a repeated string/bytes field, even when empty; returns the end.
+inline char* put_string_element(char* p, uint32_t field, std::string_view s) {
+  p = put_delimited_header(p, field, s.size());
+  if (!s.empty())
+    std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
 /// Writes `n` as the 4-byte big-endian length prefix of a frame; returns the end.
 inline char* put_length_prefix(char* p, uint32_t n) {
   p[0] = static_cast<char>(n >> 24);

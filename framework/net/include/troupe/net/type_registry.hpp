@@ -35,7 +35,8 @@ concept generated_message = requires {
 /// types cross once added, under the type URL "type.googleapis.com/<full name>".
 ///
 /// Add types before the registry is shared (e.g. before a node starts); afterwards the
-/// const members may be called from any number of threads at once.
+/// const members may be called from any number of threads at once. A moved-from registry may
+/// only be assigned to or destroyed.
 class type_registry {
 public:
   /// Creates a registry that knows the scalars, error values and the empty message.
@@ -47,10 +48,7 @@ public:
 
   /// Adds the generated message type `T`, e.g. `types.add<my::Put>()`.
   /// Errors: see `add(const google::protobuf::Descriptor&)`.
-  template <generated_message T>
-  caf::error add() {
-    return add(*T::descriptor());
-  }
+  template <generated_message T> caf::error add() { return add(*T::descriptor()); }
 
   /// Adds the generated message type described by `type`; adding it again does nothing.
   /// Errors: `sec::invalid_argument` if no C++ class is compiled in for `type` (a descriptor
@@ -66,17 +64,14 @@ public:
   bool knows(std::string_view type_url) const noexcept;
 
   /// The lookup tables of the codec (an implementation detail of the network layer).
-  const detail::type_table& table() const noexcept {
-    return *table_;
-  }
+  const detail::type_table& table() const noexcept { return *table_; }
 
 private:
   std::unique_ptr<detail::type_table> table_;
 };
 
 /// Adds the generated message type `T` to `types`: `register_type<my::Put>(types)`.
-template <generated_message T>
-caf::error register_type(type_registry& types) {
+template <generated_message T> caf::error register_type(type_registry& types) {
   return types.add<T>();
 }
 
