@@ -262,9 +262,25 @@ inline std::string& timeout_line() {
   return line;
 }
 
+/// Files that a give-up must remove because `_exit` skips destructors: a Unix socket path and
+/// then its directory (empty strings when unused). Set before the timer is armed.
+inline std::string& give_up_socket() {
+  static std::string path;
+  return path;
+}
+
+inline std::string& give_up_dir() {
+  static std::string path;
+  return path;
+}
+
 inline void on_give_up(int) {
   const auto& line = timeout_line();
   [[maybe_unused]] auto written = ::write(STDOUT_FILENO, line.data(), line.size());
+  if (!give_up_socket().empty()) // unlink and rmdir are async-signal-safe
+    ::unlink(give_up_socket().c_str());
+  if (!give_up_dir().empty())
+    ::rmdir(give_up_dir().c_str());
   ::_exit(2);
 }
 

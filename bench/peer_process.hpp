@@ -120,27 +120,36 @@ private:
   std::string endpoint_;
 };
 
-/// A fresh private directory for a Unix socket path, removed with everything in it at the end.
+/// A fresh private directory for a Unix socket path, created on first use and removed with
+/// everything in it at the end (also when the run gives up: see `give_up_after_timeout`).
 class temp_dir {
 public:
-  temp_dir() {
-    auto base = std::filesystem::temp_directory_path() / "troupe-bench-XXXXXX";
-    std::string pattern = base.string();
-    if (::mkdtemp(pattern.data()) != nullptr)
-      path_ = pattern;
-  }
+  temp_dir() = default;
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
 
   ~temp_dir() {
-    if (!path_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(path_, ignored);
-    }
+    if (path_.empty())
+      return;
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+    detail::give_up_socket().clear();
+    detail::give_up_dir().clear();
   }
 
-  /// The directory, or empty if it could not be created.
-  const std::string& path() const { return path_; }
+  /// The path `name` inside the directory (created now if need be), or "" if it cannot be.
+  std::string file(const std::string& name) {
+    if (path_.empty()) {
+      auto pattern = (std::filesystem::temp_directory_path() / "troupe-bench-XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr)
+        return "";
+      path_ = pattern;
+    }
+    auto file = path_ + "/" + name;
+    detail::give_up_socket() = file;
+    detail::give_up_dir() = path_;
+    return file;
+  }
 
 private:
   std::string path_;
@@ -158,9 +167,10 @@ inline std::string start_server(const std::vector<std::string>& rest, options& o
                                 "--sender=" + opts.sender,
                                 "--timeout=" + std::to_string(opts.timeout)};
   if (opts.transport == "unix") {
-    if (dir.path().empty())
+    auto path = dir.file("peer.sock");
+    if (path.empty())
       return "cannot create a directory for the Unix socket";
-    args.push_back("--listen=unix:" + dir.path() + "/peer.sock");
+    args.push_back("--listen=unix:" + path);
   }
   args.insert(args.end(), rest.begin(), rest.end());
   if (auto err = peer.start(args, std::chrono::seconds{30}); !err.empty())
