@@ -280,3 +280,21 @@ TEST_CASE("system: request<> awaits an empty reply") {
   auto done = sys.request<>(acker, 1s, std::string{"go"});
   CHECK(static_cast<bool>(done));
 }
+
+TEST_CASE("extension: send_paced delivers at once to a local actor and fails like send") {
+  troupe::system sys;
+  probe p{sys};
+  REQUIRE_FALSE(sys.register_name("sink", p.handle()));
+  sys.spawn([](co_actor& self, caf::actor report) -> task {
+    auto ok = co_await self.send_paced("sink", 1);
+    auto by_handle = co_await self.send_paced(report, 2);
+    auto unknown = co_await self.send_paced("nobody", 3);
+    auto remote = co_await self.send_paced("x@host:1", 4);
+    self.send(report, !ok && !by_handle ? 1 : 0,
+              unknown == troupe::make_error(troupe::error_code::unknown_name) ? 1 : 0,
+              remote == troupe::make_error(troupe::error_code::unknown_name) ? 1 : 0);
+  }, p.handle());
+  CHECK(next<int>(p) == 1);
+  CHECK(next<int>(p) == 2);
+  CHECK(next<std::tuple<int, int, int>>(p) == std::tuple{1, 1, 1});
+}

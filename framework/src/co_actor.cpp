@@ -206,6 +206,39 @@ void co_actor::send_request(const caf::actor& dest, timespan timeout, caf::messa
   engine.request_response_timeout(caf::duration{timeout}, mid);
 }
 
+// -- send_awaiter -----------------------------------------------------------------------------
+
+bool co_actor::send_awaiter::await_ready() {
+  if (!dest_) {
+    result_ = std::move(dest_.error());
+    done_ = true;
+    return true;
+  }
+  auto* resolver = self_.system_->resolver();
+  if (resolver == nullptr || resolver->admit(*dest_, self_.ctrl())) {
+    deliver();
+    return true;
+  }
+  return room_.await_ready(); // a notice already waiting in the stash: send at once
+}
+
+caf::error co_actor::send_awaiter::await_resume() {
+  if (done_)
+    return std::move(result_);
+  if (!room_.await_resume())
+    return caf::make_error(caf::sec::request_timeout, "no room at the destination in time");
+  // Room came (or the node was lost: then the send fails at the sender as any send does).
+  deliver();
+  return std::move(result_);
+}
+
+void co_actor::send_awaiter::deliver() {
+  done_ = true;
+  self_.enqueue(caf::actor_cast<caf::abstract_actor*>(*dest_),
+                caf::make_mailbox_element(self_.ctrl(), caf::make_message_id(), {},
+                                          std::move(msg_)));
+}
+
 // -- co_actor_impl ----------------------------------------------------------------------------
 
 namespace detail {
@@ -237,8 +270,10 @@ caf::behavior co_actor_impl::make_behavior() {
 void co_actor_impl::on_message(caf::type_erased_tuple& xs) {
   // Deadlines are ours, never the coroutine's, even when it receives any message.
   auto is_deadline = [&] { return holds<deadline>(xs); };
+  // Deadlines and room notices are the actor's own business, never a `receive<caf::message>`'s.
+  auto is_internal = [&] { return is_deadline() || holds<room_notice>(xs); };
   auto* elem = current_mailbox_element();
-  if (waiting_ != nullptr && !(waiting_->keys.any && is_deadline())
+  if (waiting_ != nullptr && !(waiting_->keys.any && is_internal())
       && waiting_->take(waiting_->awaiter, xs)) {
     if (elem->mid.is_request())
       current_request_ = make_response_promise();
@@ -250,6 +285,8 @@ void co_actor_impl::on_message(caf::type_erased_tuple& xs) {
     on_deadline(xs.get_as<deadline>(0).seq);
     return;
   }
+  if (holds<room_notice>(xs))
+    return; // late: the send that waited for it has timed out or gone ahead
   caf::response_promise request;
   if (elem->mid.is_request())
     request = make_response_promise();

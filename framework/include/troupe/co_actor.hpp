@@ -20,6 +20,7 @@
 #include <caf/type_erased_tuple.hpp>
 
 #include "troupe/detail/message_pattern.hpp"
+#include "troupe/extension.hpp"
 #include "troupe/detail/name_cache.hpp"
 #include "troupe/detail/stash.hpp"
 #include "troupe/task.hpp"
@@ -112,6 +113,17 @@ public:
                                                   std::forward<Ts>(xs)...));
     return caf::none;
   }
+
+  class send_awaiter;
+
+  /// Like `send`, but waits while the destination cannot take more: a remote actor whose
+  /// node's send window is full (the network layer's backpressure). The coroutine is suspended
+  /// meanwhile and holds no thread; local destinations never wait. Yields the send's error,
+  /// or `sec::request_timeout` when no room came within `troupe.request-timeout`.
+  template <class... Ts>
+  send_awaiter send_paced(std::string_view address, Ts&&... xs);
+  template <class... Ts>
+  send_awaiter send_paced(const caf::actor& dest, Ts&&... xs);
 
   template <class... Rs>
   class request_awaiter;
@@ -221,6 +233,7 @@ protected:
   caf::response_promise current_request_;
 
   friend class detail::co_actor_impl;
+  friend class send_awaiter;
 };
 
 // -- awaiters ---------------------------------------------------------------------------------
@@ -268,6 +281,38 @@ private:
   detail::wait_slot slot_;
   std::optional<value_type> value_;
 };
+
+/// Awaiter of `send_paced(...)`; its result is the send's `caf::error`.
+class co_actor::send_awaiter {
+public:
+  send_awaiter(co_actor& self, caf::expected<caf::actor> dest, caf::message msg)
+    : self_(self), dest_(std::move(dest)), msg_(std::move(msg)),
+      room_(self, self.default_request_timeout()) {}
+
+  bool await_ready();
+  void await_suspend(std::coroutine_handle<> h) { room_.await_suspend(h); }
+  caf::error await_resume();
+
+private:
+  void deliver();
+
+  co_actor& self_;
+  caf::expected<caf::actor> dest_;
+  caf::message msg_;
+  receive_awaiter<true, room_notice> room_;
+  caf::error result_;
+  bool done_ = false;
+};
+
+template <class... Ts>
+co_actor::send_awaiter co_actor::send_paced(std::string_view address, Ts&&... xs) {
+  return send_awaiter{*this, destination(address), caf::make_message(std::forward<Ts>(xs)...)};
+}
+
+template <class... Ts>
+co_actor::send_awaiter co_actor::send_paced(const caf::actor& dest, Ts&&... xs) {
+  return send_awaiter{*this, destination(dest), caf::make_message(std::forward<Ts>(xs)...)};
+}
 
 /// Awaiter of `request<Rs...>(...)`; its result is `caf::expected<...>`.
 template <class... Rs>

@@ -7,8 +7,10 @@
 #include <string_view>
 
 #include <caf/actor.hpp>
+#include <caf/actor_control_block.hpp>
 #include <caf/atom.hpp>
 #include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
 
 namespace troupe {
 
@@ -26,6 +28,14 @@ public:
 /// Tags the request that `remote_resolver::lookup_actor()` answers.
 using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 
+/// Told to an actor that `remote_resolver::admit` turned away, once its destination has room.
+struct room_notice {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_notice&) {
+  return f(caf::meta::type_name("troupe.room_notice"));
+}
+
 /// The core's one seam for addresses it does not hold: `name@endpoint`, where `endpoint` is
 /// `host:port` or `unix:/path`. An extension that derives from it resolves for its system.
 class remote_resolver {
@@ -41,6 +51,15 @@ public:
   /// with a `caf::actor` bound to the actor holding `name` there now (monitoring it observes
   /// that incarnation), or with an error such as `unknown_name`.
   virtual caf::actor lookup_actor() = 0;
+
+  /// Whether `dest` (a handle this resolver made) takes another message now without going
+  /// beyond its send window. If not, `waiter` receives one `room_notice` once there is room
+  /// (or once the node is lost, so that its next send fails with why). Other handles: true.
+  virtual bool admit(const caf::actor& dest, const caf::strong_actor_ptr& waiter) {
+    (void) dest;
+    (void) waiter;
+    return true;
+  }
 };
 
 /// A name and the endpoint of the node that holds it, split out of `name@endpoint`.

@@ -17,6 +17,7 @@
 #include "endpoint.hpp"
 #include "node_broker.hpp"
 #include "node_state.hpp"
+#include "remote_proxy.hpp"
 #include "troupe/net/error.hpp"
 #include "troupe/net/type_registry.hpp"
 #include "troupe/system.hpp"
@@ -114,6 +115,11 @@ caf::expected<caf::actor> node::route(std::string_view name, std::string_view en
     return make_error(error_code::overloaded,
                       (*link)->endpoint() + ": the send window is full (the peer reads slowly)");
   return (*link)->route_to(std::string{name});
+}
+
+bool node::admit(const caf::actor& dest, const caf::strong_actor_ptr& waiter) {
+  auto* proxy = dynamic_cast<detail::remote_proxy*>(caf::actor_cast<caf::abstract_actor*>(dest));
+  return proxy == nullptr || proxy->link().admit_or_notify(waiter);
 }
 
 caf::actor node::lookup_actor() {

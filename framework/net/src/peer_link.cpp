@@ -10,6 +10,7 @@
 #include "broker_messages.hpp"
 #include "engine_thread.hpp"
 #include "remote_proxy.hpp"
+#include "troupe/extension.hpp"
 #include "troupe/net/error.hpp"
 
 namespace troupe::net::detail {
@@ -124,6 +125,21 @@ caf::error peer_link::admit(std::unique_lock<std::mutex>& guard) {
   return caf::none;
 }
 
+bool peer_link::admit_or_notify(const caf::strong_actor_ptr& waiter) {
+  std::lock_guard guard{mtx_};
+  if (failure_ || backlog_ <= cfg_.high_watermark)
+    return true;
+  room_waiters_.emplace_back(waiter.get()); // weak: a waiter that exits is not kept
+  return false;
+}
+
+void peer_link::notify_room(std::vector<caf::weak_actor_ptr>& waiters) {
+  for (auto& weak : waiters)
+    if (auto who = weak.lock())
+      who->enqueue(nullptr, caf::make_message_id(), caf::make_message(room_notice{}), nullptr);
+  waiters.clear();
+}
+
 void peer_link::send_control(outgoing item) {
   std::unique_lock guard{mtx_};
   if (failure_ || !push_locked(std::move(item)))
@@ -226,14 +242,17 @@ caf::strong_actor_ptr peer_link::exported(uint64_t id) {
 
 std::vector<outgoing> peer_link::take_queue() {
   std::vector<outgoing> result;
+  std::vector<caf::weak_actor_ptr> waiters;
   {
     std::lock_guard guard{mtx_};
     result.swap(queue_);
     backlog_ = 0;
     wake_pending_ = false; // The next item queued wakes the broker again.
     overloaded_ = false;
+    waiters.swap(room_waiters_);
   }
   room_.notify_all();
+  notify_room(waiters);
   return result;
 }
 
@@ -260,6 +279,7 @@ void peer_link::fail(const caf::error& reason) {
   std::unordered_map<uint64_t, caf::weak_actor_ptr> proxies;
   std::unordered_map<std::string, caf::weak_actor_ptr> routes;
   std::vector<outgoing> queue;
+  std::vector<caf::weak_actor_ptr> waiters;
   {
     std::lock_guard guard{mtx_};
     if (failure_)
@@ -272,8 +292,10 @@ void peer_link::fail(const caf::error& reason) {
     queue.swap(queue_);
     exported_.clear();
     backlog_ = 0;
+    waiters.swap(room_waiters_);
   }
   room_.notify_all();
+  notify_room(waiters);
   for (auto& [id, req] : pending)
     if (auto who = req.requester.lock())
       who->enqueue(nullptr, req.mid.response_id(), caf::make_message(reason), nullptr);

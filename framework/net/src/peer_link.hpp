@@ -64,6 +64,11 @@ public:
   /// Above the high watermark a thread outside CAF waits for room (see `admit`).
   void send(uint64_t target_id, const std::string& target_name, caf::mailbox_element_ptr what);
 
+  /// True if one more message fits below the high watermark (or the link failed: the send
+  /// then fails with why); otherwise `waiter` gets a `troupe::room_notice` once the broker took
+  /// the backlog, or the link failed. For actors, which must never park a thread.
+  bool admit_or_notify(const caf::strong_actor_ptr& waiter);
+
   /// Queues a control item (monitor, demonitor, down, lookup).
   void send_control(outgoing item);
 
@@ -140,6 +145,8 @@ private:
   bool push_locked(outgoing&& item);
   /// Tells the broker that this link has queued items.
   void wake_broker();
+  /// Sends a `room_notice` to every actor in `waiters`.
+  static void notify_room(std::vector<caf::weak_actor_ptr>& waiters);
   /// Tells the sender of `what` that it failed with `err`.
   static void bounce(caf::mailbox_element& what, const caf::error& err);
   /// Applies the send window to one more message (the lock is held): waits for room on
@@ -163,6 +170,8 @@ private:
   uint64_t next_request_id_ = 1;
   size_t backlog_ = 0;
   std::vector<outgoing> queue_;
+  /// Actors that `admit_or_notify` turned away, told when there is room.
+  std::vector<caf::weak_actor_ptr> room_waiters_;
   std::unordered_map<uint64_t, pending_request> pending_;
   std::unordered_map<uint64_t, caf::weak_actor_ptr> exported_;
   std::unordered_map<uint64_t, caf::weak_actor_ptr> proxies_;

@@ -35,6 +35,9 @@ public:
   /// Terminates the proxy with `reason` (the remote actor's exit reason or `node_down`).
   void kill(caf::error reason);
 
+  /// The link to the proxy's peer.
+  peer_link& link() const noexcept { return *link_; }
+
   /// The remote actor's id on the peer (0 for a proxy bound to a name).
   uint64_t remote_id() const noexcept { return remote_id_; }
 

@@ -63,6 +63,11 @@ public:
   /// holding `name` there now (monitoring it observes that actor), or an error.
   caf::actor lookup_actor() override;
 
+  /// Whether the proxy `dest` may take another message within its peer's send window; if not,
+  /// `waiter` gets a `troupe::room_notice` once the broker has taken the backlog (or the link
+  /// failed). True for any other handle. Used by `co_await self.send_paced(...)`.
+  bool admit(const caf::actor& dest, const caf::strong_actor_ptr& waiter) override;
+
   /// Says goodbye to every peer, closes every connection and socket, fails what is pending.
   void stop() noexcept override;
 
