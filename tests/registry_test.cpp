@@ -5,6 +5,7 @@
 #include <atomic>
 #include <latch>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -407,4 +408,37 @@ TEST_CASE("registry: concurrent registering and sending by name keeps names and 
   CHECK(exact == actors);
   sys.await_all_actors_done();
   CHECK(sys.names().empty());
+}
+
+namespace {
+
+/// An argument whose copy throws, as a copy that runs out of memory would.
+struct copy_bomb {
+  copy_bomb() = default;
+  copy_bomb(const copy_bomb&) { throw std::runtime_error("copy_bomb copied"); }
+  copy_bomb(copy_bomb&&) noexcept = default;
+};
+
+} // namespace
+
+TEST_CASE("registry: a spawn_named whose actor cannot be constructed leaves the name free") {
+  troupe::system sys;
+  probe p{sys};
+  auto starts = std::make_shared<std::atomic<int>>(0);
+  auto body = [starts](troupe::co_actor& self, copy_bomb&) -> troupe::task {
+    ++*starts;
+    (void)co_await self.receive<int>();
+  };
+  copy_bomb bomb;
+  CHECK_THROWS_AS(sys.spawn_named("fragile", body, bomb), std::runtime_error);
+  CHECK(error_of(sys.lookup("fragile")) == make_error(error_code::unknown_name));
+  CHECK(sys.names().empty());
+  // The name was never bound, so it is free for the next actor.
+  auto second = sys.spawn_named("fragile", body, copy_bomb{});
+  REQUIRE(second);
+  CHECK(resolves_to(sys, "fragile", *second));
+  p->monitor(*second);
+  REQUIRE(!sys.send("fragile", 1));
+  CHECK(next_down(p, second->address()) == caf::exit_reason::normal);
+  CHECK(starts->load() == 1);
 }

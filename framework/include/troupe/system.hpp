@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -50,7 +51,7 @@ public:
 
   /// Spawns a coroutine actor registered as `name` before it first runs, so that it and
   /// others can reach it by name at once. Errors: `invalid_name`, `duplicate_name` (nothing
-  /// is spawned then).
+  /// is spawned then). An exception from copying an argument propagates; the name stays free.
   template <class F, class... Ts>
   caf::expected<caf::actor> spawn_named(std::string_view name, F fun, Ts&&... xs) {
     return spawn_named_on(nullptr, name, std::move(fun), std::forward<Ts>(xs)...);
@@ -118,7 +119,15 @@ public:
                                            F fun, Ts&&... xs) {
     if (auto err = registry_.reserve(name))
       return err;
-    auto [handle, impl] = make<F, Ts...>(host, std::move(fun), std::forward<Ts>(xs)...);
+    caf::actor handle;
+    detail::co_actor_impl* impl = nullptr;
+    try {
+      std::tie(handle, impl) = make<F, Ts...>(host, std::move(fun), std::forward<Ts>(xs)...);
+    } catch (...) {
+      // Copying an argument may throw (bad_alloc, a user's copy): the name must not stay taken.
+      registry_.cancel(name);
+      throw;
+    }
     registry_.commit(name, caf::actor_cast<caf::strong_actor_ptr>(handle));
     impl->launch(host_or_dummy(host), false, false);
     return handle;
