@@ -59,7 +59,7 @@ task short_lived(co_actor&) {
 
 TEST_CASE("co_actor: messages of one type are received in the order they were sent") {
   constexpr int count = 1000;
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto reader = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -82,7 +82,7 @@ TEST_CASE("co_actor: messages of one type are received in the order they were se
 }
 
 TEST_CASE("co_actor: a selective receive takes all ints first and then all strings in order") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto reader = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -109,7 +109,7 @@ TEST_CASE("co_actor: a selective receive takes all ints first and then all strin
 }
 
 TEST_CASE("co_actor: a receive of several types returns a variant in arrival order") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto reader = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -141,7 +141,7 @@ TEST_CASE("co_actor: a receive of several types returns a variant in arrival ord
 }
 
 TEST_CASE("co_actor: a receive of std::tuple<int, int> matches only a two-int message") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto reader = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -165,7 +165,7 @@ TEST_CASE("co_actor: a receive of std::tuple<int, int> matches only a two-int me
 }
 
 TEST_CASE("co_actor: a receive of caf::message takes any message in arrival order") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto reader = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -193,7 +193,7 @@ TEST_CASE("co_actor: a receive of caf::message takes any message in arrival orde
 }
 
 TEST_CASE("co_actor: a receive with timeout returns the value in time and nullopt after it") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto reader = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -224,7 +224,7 @@ task ticker(co_actor& self, caf::actor target, std::chrono::milliseconds delay) 
 } // namespace
 
 TEST_CASE("co_actor: the deadline of a receive that got its value does not end the next one") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto reader = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -245,7 +245,7 @@ TEST_CASE("co_actor: the deadline of a receive that got its value does not end t
 }
 
 TEST_CASE("co_actor: an actor that nobody refers to still gets its receive timeout") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   // No handle is kept: only the pending receive keeps the actor alive (as CAF's `after` does).
   (void)sys.spawn(
@@ -276,7 +276,7 @@ caf::behavior calculator(caf::event_based_actor*, int offset) {
 } // namespace
 
 TEST_CASE("co_actor: a request returns the reply by name and by handle") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   REQUIRE(sys.spawn_named("doubler", doubler));
   auto calc = sys.engine().spawn(calculator, 100);
@@ -310,7 +310,7 @@ TEST_CASE("co_actor: a request returns the reply by name and by handle") {
 }
 
 TEST_CASE("co_actor: a request returns the error that the receiver replies") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto refuser = sys.spawn([](co_actor& self) -> task {
     (void)co_await self.receive<int>();
@@ -335,7 +335,7 @@ TEST_CASE("co_actor: a request returns the error that the receiver replies") {
 }
 
 TEST_CASE("co_actor: an unanswered request times out and its late reply is dropped") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto keeper = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -362,7 +362,7 @@ TEST_CASE("co_actor: an unanswered request times out and its late reply is dropp
 }
 
 TEST_CASE("co_actor: a request to an actor that has exited fails with request_receiver_down") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto gone = sys.spawn(short_lived);
   p->monitor(gone);
@@ -377,7 +377,7 @@ TEST_CASE("co_actor: a request to an actor that has exited fails with request_re
 }
 
 TEST_CASE("co_actor: a request to an unknown name fails with unknown_name") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto requester = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -396,7 +396,7 @@ TEST_CASE("co_actor: a request to an unknown name fails with unknown_name") {
 }
 
 TEST_CASE("co_actor: a request consumed without a reply is answered with unanswered_request") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   // One receiver moves on to its next receive, the other finishes, neither replies.
   auto moves_on = sys.spawn([](co_actor& self) -> task {
@@ -421,7 +421,7 @@ TEST_CASE("co_actor: a request consumed without a reply is answered with unanswe
 }
 
 TEST_CASE("co_actor: take_reply_promise lets an actor answer a request later") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto server = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -456,7 +456,7 @@ TEST_CASE("co_actor: take_reply_promise lets an actor answer a request later") {
 }
 
 TEST_CASE("co_actor: reply to a message that is no request returns not_a_request") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto replier = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -477,7 +477,7 @@ TEST_CASE("co_actor: reply to a message that is no request returns not_a_request
 // -- monitors, links, exceptions --------------------------------------------------------------
 
 TEST_CASE("co_actor: a monitor delivers a down_msg with the source and the exit reason") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto killed = sys.spawn(waiter);
   auto finished = sys.spawn(waiter);
@@ -526,7 +526,7 @@ task linked_waiter(co_actor& self, caf::actor peer, caf::actor reporter) {
 } // namespace
 
 TEST_CASE("co_actor: an escaping exception ends the actor with coroutine_exception") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto thrower = sys.spawn([](co_actor& self) -> task {
     auto n = co_await self.receive<int>();
@@ -569,7 +569,7 @@ TEST_CASE("co_actor: an escaping exception ends the actor with coroutine_excepti
 }
 
 TEST_CASE("co_actor: with trap_exit a linked actor's exit arrives as exit_msg for receive") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto parent = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -594,7 +594,7 @@ TEST_CASE("co_actor: with trap_exit a linked actor's exit arrives as exit_msg fo
 
 TEST_CASE("co_actor: a hundred thousand actors each receive one message and all finish") {
   constexpr int count = 100'000;
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto one_shot = [](co_actor& self, caf::actor reporter) -> task {
     self.send(reporter, co_await self.receive<int>());
@@ -615,7 +615,7 @@ TEST_CASE("co_actor: a hundred thousand actors each receive one message and all 
 }
 
 TEST_CASE("co_actor: a stashed request is answered with request_receiver_down when its actor exits") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto string_waiter = [](co_actor& self) -> task { (void)co_await self.receive<std::string>(); };
   auto finishes = sys.spawn(string_waiter);
@@ -652,7 +652,7 @@ struct farewell {
 } // namespace
 
 TEST_CASE("co_actor: a pending receive timeout does not keep a killed actor alive") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto sleeper = sys.spawn(
     [](co_actor& self, farewell&, caf::actor reporter) -> task {

@@ -223,3 +223,28 @@ TEST_CASE("testing: shutdown stops named and anonymous actors without waiting on
   CHECK(sys.ready() == 0);
   CHECK(sys.engine().registry().running() == 0);
 }
+
+TEST_CASE("testing: a system built from a user's config keeps its settings, timeouts included") {
+  troupe::config cfg;
+  cfg.request_timeout = std::chrono::seconds{2};
+  deterministic_system sys{cfg, 3};
+  CHECK(&sys.cfg() == &cfg);
+  CHECK(sys.seed() == 3u);
+  auto out = sys.sink();
+  auto silent = sys.spawn([](co_actor& self) -> task {
+    (void)co_await self.receive<int>();
+    auto never = self.take_reply_promise();
+    (void)co_await self.receive<std::string>();
+  });
+  sys.spawn(
+    [](co_actor& self, caf::actor silent, caf::actor out) -> task {
+      auto r = co_await self.request<int>(silent, 1); // the default timeout: 2 s from cfg
+      self.send(out, r ? caf::error{} : r.error());
+    },
+    silent, out);
+  sys.run();
+  CHECK(sys.advance_time(std::chrono::milliseconds{1999}) == 0);
+  CHECK(sys.advance_time(std::chrono::milliseconds{1}) == 1);
+  sys.run();
+  CHECK(sys.received_of<caf::error>(out) == std::vector<caf::error>{caf::sec::request_timeout});
+}

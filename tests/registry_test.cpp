@@ -49,7 +49,7 @@ caf::behavior adder(caf::event_based_actor*, int offset) {
 } // namespace
 
 TEST_CASE("registry: spawn_named makes an actor reachable by lookup and by name") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto beta = sys.spawn_named("beta", doubler);
   auto alpha = sys.spawn_named("alpha", doubler);
@@ -59,13 +59,24 @@ TEST_CASE("registry: spawn_named makes an actor reachable by lookup and by name"
   CHECK(resolves_to(sys, "beta", *beta));
   CHECK(sys.names() == std::vector<std::string>{"alpha", "beta"});
   CHECK(ask(p, *alpha, 21) == 42);
-  CHECK(!sys.send("beta", 1)); // an anonymous send by name is accepted
+  CHECK(ask(p, *beta, 4) == 8);
+  // An anonymous send by name reaches the actor: it arrives with no sender.
+  auto gamma = sys.spawn_named(
+    "gamma",
+    [](troupe::co_actor& self, caf::actor reporter) -> troupe::task {
+      auto n = co_await self.receive<int>();
+      self.send(reporter, n, self.sender() == nullptr);
+    },
+    p.handle());
+  REQUIRE(gamma);
+  CHECK(!sys.send("gamma", 1));
+  CHECK(next<std::tuple<int, bool>>(p) == std::tuple{1, true});
   sys.shutdown();
   CHECK(sys.names().empty());
 }
 
 TEST_CASE("registry: register_name gives an existing CAF actor one or more names") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto plain = sys.engine().spawn(adder, 100);
   REQUIRE(!sys.register_name("adder", plain));
@@ -81,7 +92,7 @@ TEST_CASE("registry: register_name gives an existing CAF actor one or more names
 }
 
 TEST_CASE("registry: a duplicate name is refused and nothing is spawned for it") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto starts = std::make_shared<std::atomic<int>>(0);
   auto first = sys.spawn_named("taken", counted, starts);
@@ -103,7 +114,7 @@ TEST_CASE("registry: a duplicate name is refused and nothing is spawned for it")
 }
 
 TEST_CASE("registry: invalid names are refused with invalid_name") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   auto starts = std::make_shared<std::atomic<int>>(0);
   auto plain = sys.engine().spawn(adder, 1);
   const std::vector<std::string> invalid{
@@ -133,7 +144,7 @@ TEST_CASE("registry: invalid names are refused with invalid_name") {
 }
 
 TEST_CASE("registry: a 255-byte name and multi-byte UTF-8 names are accepted") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   const std::vector<std::string> valid{
     std::string(255, 'n'),
@@ -157,7 +168,7 @@ TEST_CASE("registry: a 255-byte name and multi-byte UTF-8 names are accepted") {
 }
 
 TEST_CASE("registry: a name is freed when its actor exits and can be used again") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto starts = std::make_shared<std::atomic<int>>(0);
   for (int round = 0; round < 3; ++round) {
@@ -176,7 +187,7 @@ TEST_CASE("registry: a name is freed when its actor exits and can be used again"
 }
 
 TEST_CASE("registry: the name of a registered CAF actor is freed when it is killed") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   for (int round = 0; round < 3; ++round) {
     auto plain = sys.engine().spawn(adder, round);
@@ -189,7 +200,7 @@ TEST_CASE("registry: the name of a registered CAF actor is freed when it is kill
 }
 
 TEST_CASE("registry: unregister_name removes a name but leaves its actor running") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto named = sys.spawn_named("short-lived-name", doubler);
   REQUIRE(named);
@@ -210,7 +221,7 @@ TEST_CASE("registry: unregister_name removes a name but leaves its actor running
 }
 
 TEST_CASE("registry: sending to an unknown name returns unknown_name") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto err = sys.send("nobody", 1);
   CHECK(err == make_error(error_code::unknown_name));
@@ -231,7 +242,7 @@ TEST_CASE("registry: sending to an unknown name returns unknown_name") {
 TEST_CASE("registry: a send by name fails with unknown_name once the named actor exited") {
   // The sender's first send puts "target" in its name cache; after the target's down message
   // the cached entry must not be used.
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto target = sys.spawn_named("target", [](troupe::co_actor& self) -> troupe::task {
     (void)co_await self.receive<int>();
@@ -251,7 +262,7 @@ TEST_CASE("registry: a send by name fails with unknown_name once the named actor
 
 TEST_CASE("registry: of threads racing for one name exactly one wins") {
   constexpr int contenders = 8;
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   std::vector<caf::actor> actors;
   for (int i = 0; i < contenders; ++i)
     actors.push_back(sys.engine().spawn(adder, i));
@@ -338,7 +349,7 @@ TEST_CASE("registry: concurrent registering and sending by name keeps names and 
   constexpr int rounds = 50;
   constexpr int threads = 4;
   constexpr int iterations = 200;
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto t = std::make_shared<tallies>(actors);
   std::vector<caf::actor> handles;
@@ -422,7 +433,7 @@ struct copy_bomb {
 } // namespace
 
 TEST_CASE("registry: a spawn_named whose actor cannot be constructed leaves the name free") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto starts = std::make_shared<std::atomic<int>>(0);
   auto body = [starts](troupe::co_actor& self, copy_bomb&) -> troupe::task {

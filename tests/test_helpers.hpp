@@ -37,6 +37,26 @@ namespace troupe::test {
 /// How long a test waits for a message that must come. Only a broken build hits this limit.
 inline constexpr std::chrono::seconds patience{5};
 
+/// Workers of the core suite's real-time tests: enough for actors to run in parallel and to
+/// steal work even on a 2-core host, where troupe's default (cores - 1) would be one.
+inline constexpr size_t test_workers = 4;
+
+namespace detail {
+
+/// The configuration of a `parallel_system`, built before the system that refers to it.
+struct parallel_config {
+  troupe::config settings;
+  parallel_config() { settings.set("scheduler.max-threads", test_workers); }
+};
+
+} // namespace detail
+
+/// A system with troupe's defaults but `test_workers` workers, whatever the host's cores.
+class parallel_system : private detail::parallel_config, public troupe::system {
+public:
+  parallel_system() : troupe::system(settings) {}
+};
+
 /// A scoped actor hidden from `await_all_actors_done`, so tests may call that (or
 /// `system::shutdown`) while it exists.
 class probe {

@@ -42,7 +42,7 @@ struct deterministic_system::state {
 };
 
 deterministic_system::deterministic_system(std::optional<uint64_t> seed)
-  : deterministic_system(owned_config::cfg, seed) {}
+  : deterministic_system(owned_settings, seed) {}
 
 deterministic_system::deterministic_system(troupe::config& cfg, std::optional<uint64_t> seed)
   : troupe::system(on_test_scheduler(cfg)), seed_(seed), state_(std::make_unique<state>()) {

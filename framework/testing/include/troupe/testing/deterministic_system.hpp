@@ -20,7 +20,7 @@ namespace detail {
 /// Holds the configuration of a `deterministic_system` that was not given one, so that it is
 /// built before (and outlives) the system that refers to it.
 struct owned_config {
-  troupe::config cfg;
+  troupe::config owned_settings;
 };
 
 } // namespace detail
