@@ -10,9 +10,11 @@
 #include <tuple>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/after.hpp>
+#include <caf/deep_to_string.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 #include <caf/scoped_actor.hpp>
@@ -28,6 +30,12 @@ namespace doctest {
 template <>
 struct StringMaker<caf::error> {
   static String convert(const caf::error& x) { return caf::to_string(x).c_str(); }
+};
+
+/// Prints vectors in failed checks as CAF renders them, e.g. "[("timed", 1)]".
+template <class T>
+struct StringMaker<std::vector<T>> {
+  static String convert(const std::vector<T>& xs) { return caf::deep_to_string(xs).c_str(); }
 };
 
 } // namespace doctest

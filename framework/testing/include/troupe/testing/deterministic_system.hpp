@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -21,6 +23,30 @@ namespace detail {
 /// built before (and outlives) the system that refers to it.
 struct owned_config {
   troupe::config owned_settings;
+};
+
+/// Reads a message as `T`: one element of type `T`, or for `std::tuple<Ts...>` the elements
+/// `Ts...`.
+template <class T>
+struct message_as {
+  static std::optional<T> read(const caf::message& msg) {
+    if (!msg.match_elements<T>())
+      return std::nullopt;
+    return msg.get_as<T>(0);
+  }
+};
+
+template <class... Ts>
+struct message_as<std::tuple<Ts...>> {
+  static std::optional<std::tuple<Ts...>> read(const caf::message& msg) {
+    if (!msg.match_elements<Ts...>())
+      return std::nullopt;
+    return read(msg, std::index_sequence_for<Ts...>{});
+  }
+  template <size_t... Is>
+  static std::tuple<Ts...> read(const caf::message& msg, std::index_sequence<Is...>) {
+    return std::tuple<Ts...>{msg.get_as<Ts>(Is)...};
+  }
 };
 
 } // namespace detail
@@ -89,13 +115,14 @@ public:
   /// Every message handed so far to the actor registered as `name` now; empty if none is.
   std::vector<caf::message> received(std::string_view name) const;
 
-  /// The messages of exactly one element of type `T` handed to `who` (a handle or a name).
+  /// The messages handed to `who` (a handle or a name) that hold exactly one `T`, or for
+  /// `T = std::tuple<Ts...>` exactly the elements `Ts...`, in order.
   template <class T, class Who>
   std::vector<T> received_of(const Who& who) const {
     std::vector<T> result;
     for (const caf::message& msg : received(who))
-      if (msg.match_elements<T>())
-        result.push_back(msg.get_as<T>(0));
+      if (auto x = detail::message_as<T>::read(msg))
+        result.push_back(std::move(*x));
     return result;
   }
 
