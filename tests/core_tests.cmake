@@ -3,4 +3,5 @@
 troupe_test_suite(troupe_core_tests
   PREFIX "core/"
   LIBS troupe::framework troupe::testing
-  SOURCES registry_test.cpp co_actor_test.cpp co_actor_stash_test.cpp system_test.cpp)
+  SOURCES registry_test.cpp name_cache_test.cpp co_actor_test.cpp co_actor_stash_test.cpp
+    co_actor_reply_test.cpp system_test.cpp)
