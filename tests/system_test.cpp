@@ -1,6 +1,9 @@
 // troupe::system: its configuration (from code and from the command line) and its lifetime.
 
+#include <atomic>
 #include <functional>
+#include <latch>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -178,4 +181,86 @@ TEST_CASE("system: the core suite runs four workers whatever the host, and actor
     threads.insert(next<size_t>(p));
   CHECK(threads.size() >= 2);
   CHECK(threads.size() <= troupe::test::test_workers);
+}
+
+TEST_CASE("system: a second shutdown returns at once, and the system runs new actors after it") {
+  troupe::test::parallel_system sys;
+  auto waiting = [](co_actor& self) -> task { (void)co_await self.receive<std::string>(); };
+  REQUIRE(sys.spawn_named("first", waiting));
+  sys.shutdown();
+  sys.shutdown();
+  CHECK(sys.names().empty());
+  probe p{sys};
+  auto echo = sys.spawn([](co_actor& self) -> task {
+    auto n = co_await self.receive<int>();
+    (void)self.reply(n);
+  });
+  CHECK(troupe::test::ask(p, echo, 8) == 8);
+  REQUIRE(sys.spawn_named("second", waiting));
+  auto second = *sys.lookup("second");
+  p->monitor(second);
+  sys.shutdown();
+  CHECK(next<caf::down_msg>(p).reason == caf::exit_reason::user_shutdown);
+  CHECK(sys.names().empty());
+}
+
+TEST_CASE("system: shutdown racing spawns on another thread returns and stops what it saw") {
+  constexpr int spawns = 2000;
+  troupe::test::parallel_system sys;
+  auto waiting = [](co_actor& self) -> task { (void)co_await self.receive<std::string>(); };
+  std::vector<caf::actor> spawned(spawns * 2);
+  std::atomic<size_t> published{0};
+  std::latch quarter_done{1};
+  std::thread spawner([&] {
+    for (int i = 0; i < spawns; ++i) {
+      auto at = published.load();
+      spawned[at] = sys.spawn(waiting);
+      if (auto named = sys.spawn_named("racer-" + std::to_string(i), waiting)) {
+        spawned[at + 1] = *named;
+        published.store(at + 2);
+      } else {
+        published.store(at + 1);
+      }
+      if (i == spawns / 4)
+        quarter_done.count_down();
+    }
+  });
+  // Shut down while the other thread spawns, on a third thread: a shutdown that never
+  // returns is reported here instead of hanging the test.
+  std::atomic<bool> done{false};
+  size_t seen_before = 0;
+  std::thread stopper([&] {
+    quarter_done.wait();
+    seen_before = published.load();
+    sys.shutdown();
+    done = true;
+  });
+  spawner.join();
+  {
+    // Waits on messages, not sleeps: a probe whose receive times out once per round.
+    probe p{sys};
+    for (int round = 0; round < 50 && !done; ++round)
+      p->receive(caf::after(std::chrono::milliseconds{100}) >> [] {});
+  }
+  bool returned = done;
+  if (!returned)
+    sys.shutdown(); // stops what the first one missed, so that it returns and the test ends
+  stopper.join();
+  CHECK(returned);
+  auto terminated = [](const caf::actor& a) {
+    return caf::actor_cast<caf::abstract_actor*>(a)->getf(
+      caf::abstract_actor::is_terminated_flag);
+  };
+  // Every actor spawned before the shutdown began was stopped by it.
+  size_t stopped = 0;
+  for (size_t i = 0; i < seen_before; ++i)
+    stopped += terminated(spawned[i]) ? 1 : 0;
+  CHECK(stopped == seen_before);
+  // Actors spawned after it returned run on; one more shutdown stops them all.
+  sys.shutdown();
+  CHECK(sys.names().empty());
+  size_t all_stopped = 0;
+  for (size_t i = 0; i < published.load(); ++i)
+    all_stopped += terminated(spawned[i]) ? 1 : 0;
+  CHECK(all_stopped == published.load());
 }

@@ -90,13 +90,24 @@ void system::await_all_actors_done() const {
 }
 
 void system::shutdown() {
+  begin_shutdown();
+  await_all_actors_done();
+  end_shutdown();
+}
+
+void system::begin_shutdown() {
+  // Raised before the snapshot: an actor missing from it was constructed after it, so its
+  // first activation (which checks the flag) comes later still and stops it.
+  ++shutting_down_;
   auto targets = live_.snapshot();
   for (auto& who : registry_.actors())
     targets.push_back(std::move(who));
   for (auto& who : targets)
     caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
-  targets.clear();
-  await_all_actors_done();
+}
+
+void system::end_shutdown() noexcept {
+  --shutting_down_;
 }
 
 } // namespace troupe

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -93,9 +94,21 @@ public:
   void await_all_actors_done() const;
 
   /// Sends an exit message with reason `user_shutdown` to every named actor and every running
-  /// coroutine actor, then waits for all actors to terminate. A `caf::scoped_actor` counts as
-  /// a running actor in CAF 0.17 (it cannot be hidden): call this after it went out of scope.
+  /// coroutine actor, then waits for all actors to terminate. A coroutine actor spawned while
+  /// this runs (by another thread, or by an actor) is stopped before its body runs. A
+  /// `caf::scoped_actor` counts as a running actor in CAF 0.17 (it cannot be hidden): call
+  /// this after it went out of scope.
   void shutdown();
+
+  /// @private First half of `shutdown`: from now on new coroutine actors stop before they
+  /// run; every named and coroutine actor is sent `user_shutdown`. Pair with `end_shutdown`.
+  void begin_shutdown();
+
+  /// @private Second half of `shutdown`: new coroutine actors run again.
+  void end_shutdown() noexcept;
+
+  /// @private Whether a shutdown is under way (new coroutine actors stop before they run).
+  bool shutting_down() const noexcept { return shutting_down_.load() > 0; }
 
   // -- access to the engine -----------------------------------------------------------------
 
@@ -160,6 +173,8 @@ private:
   detail::live_actors live_;
   caf::actor_system engine_;
   caf::strong_actor_ptr timer_relay_;
+  /// The number of `shutdown` calls under way.
+  std::atomic<int> shutting_down_{0};
 };
 
 // -- co_actor members that need the system ---------------------------------------------------

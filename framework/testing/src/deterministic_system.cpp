@@ -9,10 +9,8 @@
 #include <caf/actor_registry.hpp>
 #include <caf/atom.hpp>
 #include <caf/detail/test_actor_clock.hpp>
-#include <caf/exit_reason.hpp>
 #include <caf/scheduled_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
-#include <caf/send.hpp>
 
 #include "troupe/co_actor.hpp"
 #include "troupe/task.hpp"
@@ -131,12 +129,7 @@ caf::actor deterministic_system::sink() {
 }
 
 void deterministic_system::shutdown() {
-  auto targets = live().snapshot();
-  for (auto& who : registry().actors())
-    targets.push_back(std::move(who));
-  for (auto& who : targets)
-    caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
-  targets.clear();
+  begin_shutdown();
   // Timers of exited actors are delivered and dropped. Only a plain CAF actor that re-arms a
   // timer forever could keep this going: the bound ends it, and the destructor reports it.
   constexpr int max_timer_rounds = 100'000;
@@ -144,6 +137,7 @@ void deterministic_system::shutdown() {
   do
     run();
   while (++rounds < max_timer_rounds && fire_next_timer());
+  end_shutdown();
 }
 
 } // namespace troupe::testing
