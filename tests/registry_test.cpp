@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -452,4 +453,102 @@ TEST_CASE("registry: a spawn_named whose actor cannot be constructed leaves the 
   REQUIRE(!sys.send("fragile", 1));
   CHECK(next_down(p, second->address()) == caf::exit_reason::normal);
   CHECK(starts->load() == 1);
+}
+
+TEST_CASE("registry: spawn_named from inside an actor names its child and reports each error") {
+  troupe::test::parallel_system sys;
+  probe p{sys};
+  auto parent = sys.spawn(
+    [](troupe::co_actor& self, caf::actor reporter) -> troupe::task {
+      auto child = self.spawn_named("child", doubler);
+      self.send(reporter, child ? *child : caf::actor{});
+      self.send(reporter, error_of(self.spawn_named("child", doubler)));
+      self.send(reporter, error_of(self.spawn_named("", doubler)));
+      self.send(reporter, error_of(self.spawn_named("child@elsewhere:1", doubler)));
+      auto body = [](troupe::co_actor& self, copy_bomb&) -> troupe::task {
+        (void)co_await self.receive<int>();
+      };
+      copy_bomb bomb;
+      bool threw = false;
+      try {
+        (void)self.spawn_named("fragile-child", body, bomb);
+      } catch (const std::runtime_error&) {
+        threw = true;
+      }
+      self.send(reporter, threw);
+      self.send(reporter, error_of(self.spawn_named("fragile-child", body, copy_bomb{})));
+      co_return;
+    },
+    p.handle());
+  auto child = next<caf::actor>(p);
+  REQUIRE(child);
+  CHECK(resolves_to(sys, "child", child));
+  CHECK(ask(p, child, 21) == 42);
+  CHECK(next<caf::error>(p) == make_error(error_code::duplicate_name));
+  CHECK(next<caf::error>(p) == make_error(error_code::invalid_name));
+  CHECK(next<caf::error>(p) == make_error(error_code::invalid_name));
+  CHECK(next<bool>(p));
+  CHECK(next<caf::error>(p) == caf::error{}); // the name stayed free after the throw
+  CHECK(sys.lookup("fragile-child"));
+  sys.shutdown();
+}
+
+namespace {
+
+/// Sends by name to "target" until a send fails, then `extra` more times; reports how many
+/// succeeded and how many succeeded after the first failure (which must be none).
+troupe::task racing_sender(troupe::co_actor& self, int extra, caf::actor reporter) {
+  int succeeded = 0;
+  int after_failure = 0;
+  int failures = 0;
+  while (failures <= extra) {
+    if (self.send("target", 1)) {
+      ++failures;
+    } else if (failures > 0) {
+      ++after_failure;
+    } else {
+      ++succeeded;
+    }
+    // Yield through the mailbox, so the target gets workers while the senders run.
+    self.send(self.handle(), true);
+    (void)co_await self.receive<bool>();
+  }
+  self.send(reporter, succeeded, after_failure);
+}
+
+} // namespace
+
+TEST_CASE("registry: sends by name racing the target's exit fail from then on, never again succeed") {
+  constexpr int senders = 6;
+  constexpr int taken = 500;
+  troupe::test::parallel_system sys;
+  probe p{sys};
+  auto target = sys.spawn_named(
+    "target",
+    [](troupe::co_actor& self) -> troupe::task {
+      for (int i = 0; i < taken; ++i)
+        (void)co_await self.receive<int>();
+    });
+  REQUIRE(target);
+  p->monitor(*target);
+  for (int i = 0; i < senders; ++i)
+    sys.spawn(racing_sender, 20, p.handle());
+  // A thread outside the pool races too, through system::send.
+  std::atomic<int> thread_after_failure{0};
+  std::thread outsider([&] {
+    bool failed = false;
+    for (int i = 0; i < 100'000 && !failed; ++i)
+      failed = static_cast<bool>(sys.send("target", 1));
+    for (int i = 0; i < 100 && failed; ++i)
+      if (!sys.send("target", 1))
+        ++thread_after_failure;
+  });
+  int after_failure = 0;
+  for (int i = 0; i < senders; ++i)
+    after_failure += std::get<1>(next<std::tuple<int, int>>(p));
+  outsider.join();
+  CHECK(after_failure == 0);
+  CHECK(thread_after_failure.load() == 0);
+  CHECK(next_down(p, target->address()) == caf::exit_reason::normal);
+  CHECK(error_of(sys.lookup("target")) == make_error(error_code::unknown_name));
 }
