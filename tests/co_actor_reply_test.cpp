@@ -97,3 +97,35 @@ TEST_CASE("co_actor reply: a request left unanswered is settled when the actor n
   sys.run();
   CHECK(sys.received_of<int_report>(out) == std::vector<int_report>{{"middle got", 5}});
 }
+
+TEST_CASE("co_actor reply: an unanswered request times out and its late reply is dropped") {
+  deterministic_system sys;
+  auto out = sys.sink();
+  auto keeper = sys.spawn(
+    [](co_actor& self, caf::actor out) -> task {
+      auto n = co_await self.receive<int>();
+      auto promise = self.take_reply_promise(); // keeps the request open without answering
+      (void)co_await self.receive<std::string>();
+      promise.deliver(n * 100);
+      self.send(out, std::string{"delivered"});
+    },
+    out);
+  auto requester = sys.spawn(
+    [](co_actor& self, caf::actor keeper, caf::actor out) -> task {
+      auto r = co_await self.request<int>(keeper, 50ms, 1);
+      self.send(out, error_of(r));
+      // The late reply (100) arrives before the test's 7 but is no message for receive.
+      self.send(out, co_await self.receive<int>());
+    },
+    keeper, out);
+  sys.run();
+  CHECK(sys.advance_time(50ms) == 1);
+  sys.run();
+  CHECK(sys.received_of<caf::error>(out) == std::vector<caf::error>{caf::sec::request_timeout});
+  caf::anon_send(keeper, std::string{"reply now"});
+  sys.run();
+  CHECK(sys.received_of<std::string>(out) == std::vector<std::string>{"delivered"});
+  caf::anon_send(requester, 7);
+  sys.run();
+  CHECK(sys.received_of<int>(out) == std::vector<int>{7});
+}
