@@ -30,4 +30,5 @@ endif()
 add_library(troupe_header_check OBJECT ${header_check_sources})
 # Every library whose headers may be among them (those that exist in this build).
 target_link_libraries(troupe_header_check PRIVATE troupe::framework troupe::testing
-  $<TARGET_NAME_IF_EXISTS:troupe_net> $<TARGET_NAME_IF_EXISTS:troupe_actors>)
+  $<TARGET_NAME_IF_EXISTS:troupe_protobuf> $<TARGET_NAME_IF_EXISTS:troupe_net>
+  $<TARGET_NAME_IF_EXISTS:troupe_actors>)

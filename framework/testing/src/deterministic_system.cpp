@@ -12,7 +12,10 @@
 #include <caf/scheduled_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
+#include <caf/actor_cast.hpp>
+
 #include "troupe/co_actor.hpp"
+#include "troupe/registry.hpp"
 #include "troupe/task.hpp"
 
 namespace troupe::testing {
@@ -34,6 +37,8 @@ troupe::task sink_body(troupe::co_actor& self) {
 
 struct deterministic_system::state {
   caf::scheduler::test_coordinator* sched = nullptr;
+  /// The system's registry, for lookups from const members.
+  const troupe::registry* names = nullptr;
   std::mt19937_64 rng;
   caf::actor_clock::time_point start;
   std::unordered_map<caf::actor_id, std::vector<caf::message>> log;
@@ -44,6 +49,7 @@ deterministic_system::deterministic_system(std::optional<uint64_t> seed)
 
 deterministic_system::deterministic_system(troupe::config& cfg, std::optional<uint64_t> seed)
   : troupe::system(on_test_scheduler(cfg)), seed_(seed), state_(std::make_unique<state>()) {
+  state_->names = &registry();
   state_->sched = &dynamic_cast<caf::scheduler::test_coordinator&>(engine().scheduler());
   state_->rng.seed(seed.value_or(0));
   state_->start = state_->sched->clock().now();
@@ -120,8 +126,8 @@ std::vector<caf::message> deterministic_system::received(const caf::actor& who) 
 }
 
 std::vector<caf::message> deterministic_system::received(std::string_view name) const {
-  auto who = lookup(name);
-  return who ? received(*who) : std::vector<caf::message>{};
+  auto who = caf::actor_cast<caf::actor>(state_->names->find(name));
+  return who ? received(who) : std::vector<caf::message>{};
 }
 
 caf::actor deterministic_system::sink() {
