@@ -16,6 +16,10 @@
 # 1080-1126), saved as event_loop.py and run unchanged (it takes 9 s).
 # tests/expected/callbacks.txt: the four callback cells of the same lecture (lines 719-730,
 # 738-762, 767-806 and 812-838) saved in order as one callbacks.py and run unchanged.
+# tests/expected/producer_consumer.txt is the stdout of the asyncio producer/consumer program
+# (seeds/002, the `%%writefile co-routine.py` block around lines 1137-1185, saved verbatim):
+#   /usr/bin/python3 co-routine.py > tests/expected/producer_consumer.txt
+# Its last line is the elapsed time, which the check accepts as any number of seconds.
 if(NOT TARGET sample_actor_scheduler OR NOT TARGET sample_task_scheduler)
   return()
 endif()
@@ -57,3 +61,34 @@ add_sample_test(event_loop help "--help says what the program is")
 add_sample_test(callbacks python "prints the Python originals' lines in their order")
 add_sample_test(callbacks bad_args "a bad option is an error that names it")
 add_sample_test(callbacks help "--help says what the program is")
+if(TARGET sample_producer_consumer)
+  add_sample_test(producer_consumer python "the default prints the Python original's lines")
+  add_sample_test(producer_consumer throughput
+    "the throughput mode consumes every item exactly once within the capacity")
+  add_sample_test(producer_consumer bad_args "a bad option is an error that names it")
+  add_sample_test(producer_consumer help "--help says what the program is")
+endif()
+
+# The other pattern samples share one script; add_pattern_sample_test(<program> <case> <text>).
+function(add_pattern_sample_test program case description)
+  if(NOT TARGET sample_${program})
+    return()
+  endif()
+  add_test(NAME "sample: ${program}: ${description}"
+           COMMAND ${TROUPE_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/sample_pattern_samples_check.sh
+                   $<TARGET_FILE:sample_${program}> ${case})
+  set_tests_properties("sample: ${program}: ${description}" PROPERTIES TIMEOUT 120 LABELS sample)
+endfunction()
+
+add_pattern_sample_test(bankers bankers_textbook
+  "the textbook example prints its safe sequence, grants and deferrals")
+add_pattern_sample_test(bankers bankers_random "a random run finishes every client, never unsafe")
+add_pattern_sample_test(bankers bad_args "a bad option is an error")
+add_pattern_sample_test(bankers help "--help says what the program is")
+add_pattern_sample_test(readers_writers readers_writers "prints every policy's waits and a summary")
+add_pattern_sample_test(readers_writers bad_args "a bad option is an error")
+add_pattern_sample_test(readers_writers help "--help says what the program is")
+add_pattern_sample_test(dining_philosophers dining_philosophers
+  "the naive version deadlocks and is reported; the others finish every meal")
+add_pattern_sample_test(dining_philosophers bad_args "a bad option is an error")
+add_pattern_sample_test(dining_philosophers help "--help says what the program is")
