@@ -91,8 +91,8 @@ verdict semaphore_scenario(deterministic_system& sys) {
     holders += what == "in" ? 1 : -1;
     entries += what == "in" ? 1 : 0;
     if (holders > permits)
-      return "client " + std::to_string(who) + " entered while " + std::to_string(permits)
-             + " held permits";
+      return "client " + std::to_string(who) + " entered while " + std::to_string(permits) +
+             " held permits";
   }
   if (entries != clients * 2 || holders != 0)
     return std::to_string(entries) + " of " + std::to_string(clients * 2) + " entries";
@@ -147,8 +147,8 @@ verdict bounded_buffer_scenario(deterministic_system& sys) {
     taken.insert(item);
     auto key = std::pair{who, item / 100};
     if (auto i = last.find(key); i != last.end() && i->second >= item)
-      return "consumer " + std::to_string(who) + " took " + std::to_string(item) + " after "
-             + std::to_string(i->second) + ": not FIFO";
+      return "consumer " + std::to_string(who) + " took " + std::to_string(item) + " after " +
+             std::to_string(i->second) + ": not FIFO";
     last[key] = item;
   }
   std::multiset<int> put;
@@ -195,8 +195,8 @@ verdict barrier_scenario(deterministic_system& sys) {
     }
     auto round = value / 100;
     if (arrived[round] != parties)
-      return "party " + std::to_string(who) + " passed round " + std::to_string(round)
-             + " after only " + std::to_string(arrived[round]) + " arrivals";
+      return "party " + std::to_string(who) + " passed round " + std::to_string(round) +
+             " after only " + std::to_string(arrived[round]) + " arrivals";
     indices[round].insert(value % 100);
   }
   for (int r = 0; r < rounds; ++r)
@@ -342,8 +342,8 @@ verdict banker_scenario(deterministic_system& sys) {
       return "client " + std::to_string(who) + " got a unit beyond the total";
   }
   if (finished != clients)
-    return std::to_string(finished) + " of " + std::to_string(clients)
-           + " clients finished (deadlock?)";
+    return std::to_string(finished) + " of " + std::to_string(clients) +
+           " clients finished (deadlock?)";
   return {};
 }
 

@@ -56,8 +56,8 @@ verdict per_sender_order(deterministic_system& sys) {
   for (int x : got) {
     auto s = x / 1000;
     if (x % 1000 != next[s]++)
-      return "sender " + std::to_string(s) + "'s " + std::to_string(x % 1000)
-             + " came out of order";
+      return "sender " + std::to_string(s) + "'s " + std::to_string(x % 1000) +
+             " came out of order";
   }
   return {};
 }
@@ -117,8 +117,8 @@ TEST_CASE("co_actor receive: a selective receive takes all ints first and then a
   caf::anon_send(reader, std::string{"d"});
   caf::anon_send(reader, 4);
   sys.run();
-  CHECK(sys.received_of<std::string>(out)
-        == std::vector<std::string>{"1", "2", "3", "4", "a", "b", "c", "d"});
+  CHECK(sys.received_of<std::string>(out) ==
+        std::vector<std::string>{"1", "2", "3", "4", "a", "b", "c", "d"});
 }
 
 TEST_CASE("co_actor receive: a receive of several types returns a variant in arrival order") {
@@ -148,9 +148,9 @@ TEST_CASE("co_actor receive: a receive of several types returns a variant in arr
   sys.run();
   caf::anon_send(reader, std::string{"c"});
   sys.run();
-  CHECK(sys.received_of<std::string>(out)
-        == std::vector<std::string>{"int 1", "string a", "string b", "int 3", "string c",
-                                    "double 25"});
+  CHECK(sys.received_of<std::string>(out) == std::vector<std::string>{"int 1", "string a",
+                                                                      "string b", "int 3",
+                                                                      "string c", "double 25"});
 }
 
 TEST_CASE("co_actor receive: a receive of std::tuple<int, int> matches only a two-int message") {
@@ -172,8 +172,8 @@ TEST_CASE("co_actor receive: a receive of std::tuple<int, int> matches only a tw
   caf::anon_send(reader, 1, 2);
   caf::anon_send(reader, true);
   sys.run();
-  CHECK(sys.received_of<std::string>(out)
-        == std::vector<std::string>{"pair 1 2", "int 7", "triple 6"});
+  CHECK(sys.received_of<std::string>(out) ==
+        std::vector<std::string>{"pair 1 2", "int 7", "triple 6"});
 }
 
 TEST_CASE("co_actor receive: a receive of caf::message takes any message in arrival order") {
@@ -194,8 +194,8 @@ TEST_CASE("co_actor receive: a receive of caf::message takes any message in arri
   sys.run();
   caf::anon_send(reader, std::string{"late"});
   sys.run();
-  CHECK(sys.received_of<std::string>(out)
-        == std::vector<std::string>{
+  CHECK(sys.received_of<std::string>(out) ==
+        std::vector<std::string>{
           caf::to_string(caf::make_message(1)),
           caf::to_string(caf::make_message(std::string{"x"})),
           caf::to_string(caf::make_message(1, 2)),

@@ -89,8 +89,8 @@ TEST_CASE("co_actor reply: a request left unanswered is settled when the actor n
   sys.run();
   // The client is answered while the middle actor still waits for its own reply.
   using error_report = std::tuple<std::string, caf::error>;
-  CHECK(sys.received_of<error_report>(out)
-        == std::vector<error_report>{{"client", make_error(error_code::unanswered_request)}});
+  CHECK(sys.received_of<error_report>(out) ==
+        std::vector<error_report>{{"client", make_error(error_code::unanswered_request)}});
   using int_report = std::tuple<std::string, int>;
   CHECK(sys.received_of<int_report>(out).empty());
   caf::anon_send(slow, std::string{"now"});

@@ -119,8 +119,8 @@ TEST_CASE("co_actor stash: a late deadline does not end an untimed receive or re
   caf::anon_send(reader, 4);
   sys.run();
   using report = std::tuple<std::string, int>;
-  CHECK(sys.received_of<report>(out)
-        == std::vector<report>{{"timed", 1}, {"untimed", 2}, {"timed", 3}, {"any", 4}});
+  CHECK(sys.received_of<report>(out) ==
+        std::vector<report>{{"timed", 1}, {"untimed", 2}, {"timed", 3}, {"any", 4}});
 }
 
 namespace {
@@ -148,8 +148,8 @@ race_outcome timeout_races_message(deterministic_system& sys) {
     },
     reader);
   sys.run();
-  sys.advance_time(10s);          // the deadline goes to the timer relay, and in the same
-  caf::anon_send(sender, true);   // instant the sender is told to send the int: two actors race
+  sys.advance_time(10s);        // the deadline goes to the timer relay, and in the same
+  caf::anon_send(sender, true); // instant the sender is told to send the int: two actors race
   sys.run();
   caf::anon_send(reader, std::string{"end"});
   sys.run();
@@ -169,14 +169,14 @@ TEST_CASE("co_actor stash: a timeout and a message arriving together yield one o
   int too_late = 0;
   auto result = troupe::testing::explore(200, [&](deterministic_system& sys) -> verdict {
     switch (timeout_races_message(sys)) {
-      case race_outcome::in_time:
-        ++in_time;
-        return {};
-      case race_outcome::too_late:
-        ++too_late;
-        return {};
-      default:
-        return "the reader's reports match neither outcome";
+    case race_outcome::in_time:
+      ++in_time;
+      return {};
+    case race_outcome::too_late:
+      ++too_late;
+      return {};
+    default:
+      return "the reader's reports match neither outcome";
     }
   });
   CHECK_MESSAGE(result.passed(), result.report());
@@ -240,8 +240,8 @@ TEST_CASE("co_actor stash: after demonitor no down message arrives from that act
         auto down = co_await self.receive<caf::down_msg>(1h);
         if (!down)
           break;
-        self.send(out, down->source == kept.address() ? std::string{"kept"}
-                                                       : std::string{"dropped"});
+        self.send(out,
+                  down->source == kept.address() ? std::string{"kept"} : std::string{"dropped"});
       }
       self.send(out, std::string{"no more"});
     },

@@ -212,9 +212,8 @@ TEST_CASE("testing: the system's end stops actors that wait forever or for a tim
 TEST_CASE("testing: shutdown stops named and anonymous actors without waiting on a thread") {
   deterministic_system sys;
   caf::actor watcher = sys.sink();
-  auto named = sys.spawn_named("named", [](co_actor& self) -> task {
-    (void)co_await self.receive<std::string>();
-  });
+  auto named = sys.spawn_named(
+    "named", [](co_actor& self) -> task { (void)co_await self.receive<std::string>(); });
   REQUIRE(named);
   caf::anon_send(watcher, std::string{"start"});
   sys.run();

@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
-#include <vector>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <caf/all.hpp>
 
@@ -65,8 +65,8 @@ verdict two_increments(deterministic_system& sys, Incrementer incrementer) {
   sys.run();
   auto got = sys.received_of<int>(reader);
   if (got.size() != 1 || got[0] != 2)
-    return "the counter ended at " + (got.empty() ? std::string{"?"} : std::to_string(got[0]))
-           + ", not 2";
+    return "the counter ended at " + (got.empty() ? std::string{"?"} : std::to_string(got[0])) +
+           ", not 2";
   return {};
 }
 
@@ -96,14 +96,13 @@ TEST_CASE("testing: explore finds the seed of a lost update and that seed replay
 }
 
 TEST_CASE("testing: explore passes a scenario whose invariant holds under every seed") {
-  auto safe = explore(
-    100, [](deterministic_system& sys) { return two_increments(sys, atomic_incrementer); });
+  auto safe =
+    explore(100, [](deterministic_system& sys) { return two_increments(sys, atomic_incrementer); });
   CHECK_MESSAGE(safe.passed(), safe.report());
   CHECK(safe.runs == 100);
   CHECK(safe.report() == "100 seeds passed");
-  auto as_bool = explore(20, [](deterministic_system& sys) {
-    return two_increments(sys, atomic_incrementer).empty();
-  });
+  auto as_bool = explore(
+    20, [](deterministic_system& sys) { return two_increments(sys, atomic_incrementer).empty(); });
   CHECK(as_bool.passed());
   CHECK(as_bool.runs == 20);
 }

@@ -53,9 +53,9 @@ TEST_CASE("name cache: a cached name that was unregistered is unknown, its actor
   send_to(sys, sender, {"target"}); // now cached
   REQUIRE(sys.unregister_name("target"));
   send_to(sys, sender, {"target"});
-  CHECK(sys.received_of<send_report>(out)
-        == std::vector<send_report>{{"target", caf::error{}},
-                                    {"target", make_error(error_code::unknown_name)}});
+  CHECK(sys.received_of<send_report>(out) ==
+        std::vector<send_report>{{"target", caf::error{}},
+                                 {"target", make_error(error_code::unknown_name)}});
   CHECK(sys.received_of<int>(*target) == std::vector<int>{1});
 }
 

@@ -45,10 +45,10 @@ struct deterministic_system::state {
 };
 
 deterministic_system::deterministic_system(std::optional<uint64_t> seed)
-  : deterministic_system(owned_settings, seed) {}
+    : deterministic_system(owned_settings, seed) {}
 
 deterministic_system::deterministic_system(troupe::config& cfg, std::optional<uint64_t> seed)
-  : troupe::system(on_test_scheduler(cfg)), seed_(seed), state_(std::make_unique<state>()) {
+    : troupe::system(on_test_scheduler(cfg)), seed_(seed), state_(std::make_unique<state>()) {
   state_->names = &registry();
   state_->sched = &dynamic_cast<caf::scheduler::test_coordinator&>(engine().scheduler());
   state_->rng.seed(seed.value_or(0));

@@ -38,9 +38,8 @@ std::optional<uint64_t> replay_seed(std::string& error) {
 std::string exploration::report() const {
   if (passed())
     return std::to_string(runs) + " seeds passed";
-  return "seed " + std::to_string(*failing_seed) + " failed (run " + std::to_string(runs)
-         + "): " + failure + "; replay with " + replay_variable + "="
-         + std::to_string(*failing_seed);
+  return "seed " + std::to_string(*failing_seed) + " failed (run " + std::to_string(runs) +
+         "): " + failure + "; replay with " + replay_variable + "=" + std::to_string(*failing_seed);
 }
 
 exploration explore(uint64_t count, const std::function<verdict(deterministic_system&)>& scenario,

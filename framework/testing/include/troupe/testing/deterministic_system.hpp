@@ -27,8 +27,7 @@ struct owned_config {
 
 /// Reads a message as `T`: one element of type `T`, or for `std::tuple<Ts...>` the elements
 /// `Ts...`.
-template <class T>
-struct message_as {
+template <class T> struct message_as {
   static std::optional<T> read(const caf::message& msg) {
     if (!msg.match_elements<T>())
       return std::nullopt;
@@ -36,8 +35,7 @@ struct message_as {
   }
 };
 
-template <class... Ts>
-struct message_as<std::tuple<Ts...>> {
+template <class... Ts> struct message_as<std::tuple<Ts...>> {
   static std::optional<std::tuple<Ts...>> read(const caf::message& msg) {
     if (!msg.match_elements<Ts...>())
       return std::nullopt;
@@ -117,8 +115,7 @@ public:
 
   /// The messages handed to `who` (a handle or a name) that hold exactly one `T`, or for
   /// `T = std::tuple<Ts...>` exactly the elements `Ts...`, in order.
-  template <class T, class Who>
-  std::vector<T> received_of(const Who& who) const {
+  template <class T, class Who> std::vector<T> received_of(const Who& who) const {
     std::vector<T> result;
     for (const caf::message& msg : received(who))
       if (auto x = detail::message_as<T>::read(msg))

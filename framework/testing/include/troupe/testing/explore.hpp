@@ -38,8 +38,7 @@ inline constexpr const char* replay_variable = "TROUPE_SEED";
 /// when the scenario returns a non-empty `verdict` (or `false`) or throws. If the environment
 /// sets `TROUPE_SEED`, only that seed runs. Errors: an unparsable `TROUPE_SEED` counts as a
 /// failure of run 0.
-exploration explore(uint64_t count,
-                    const std::function<verdict(deterministic_system&)>& scenario,
+exploration explore(uint64_t count, const std::function<verdict(deterministic_system&)>& scenario,
                     uint64_t first = 1);
 
 /// `explore` for a scenario that returns whether its invariants held.
