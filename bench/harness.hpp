@@ -3,8 +3,6 @@
 /// What both benchmark programs share: the command-line options, the clock, the peak memory
 /// and the one JSON line that each run prints.
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -27,6 +26,8 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/settings.hpp>
+
+#include "measure.hpp"
 
 namespace bench {
 
@@ -95,7 +96,6 @@ struct result {
   bool timed_out = false;
 };
 
-/// The CPU time (user + system, all threads) the process has used so far, in seconds.
 /// The distinct ids in [0, n) seen so far: a collector that counts these, not its own loop,
 /// notices a worker that answered twice (and so another that never answered).
 class id_set {
@@ -117,48 +117,6 @@ private:
   std::vector<bool> seen_;
   int64_t distinct_ = 0;
 };
-
-inline double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return secs(usage.ru_utime) + secs(usage.ru_stime);
-}
-
-/// The process's peak resident set size in MiB: `VmHWM` of /proc/self/status, else `getrusage`.
-///
-/// `ru_maxrss` alone would mislead: Linux carries it across `execve`, so a program started by a
-/// big parent (the Python runner) reports at least the parent's size.
-inline double peak_rss_mib() {
-  if (std::FILE* status = std::fopen("/proc/self/status", "r")) {
-    char line[256];
-    long kib = -1;
-    while (std::fgets(line, sizeof line, status) != nullptr)
-      if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1)
-        break;
-    std::fclose(status);
-    if (kib >= 0)
-      return static_cast<double>(kib) / 1024.0;
-  }
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
-inline std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 /// The scheduler settings the running system really uses, as a JSON object.
 inline std::string settings_json(caf::actor_system& sys) {
@@ -193,37 +151,6 @@ inline int report(std::string_view impl, const options& opts, caf::actor_system&
   if (res.timed_out)
     return 2;
   return res.error.empty() ? 0 : 1;
-}
-
-/// Measures wall-clock and CPU time from its construction to `stop`.
-class stopwatch {
-public:
-  stopwatch() : start_(std::chrono::steady_clock::now()), cpu_start_(bench::cpu_seconds()) {}
-
-  /// Wall-clock seconds so far.
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
-  /// Records the wall-clock and CPU seconds so far in `res`.
-  void stop(result& res) const {
-    res.seconds = seconds();
-    res.cpu_seconds = bench::cpu_seconds() - cpu_start_;
-  }
-
-private:
-  std::chrono::steady_clock::time_point start_;
-  double cpu_start_;
-};
-
-/// Sets `res.error` unless `got == want`.
-inline void expect_equal(result& res, std::string_view what, int64_t got, int64_t want) {
-  if (!res.check.empty())
-    res.check += ", ";
-  res.check += std::string{what} + "=" + std::to_string(got);
-  if (got != want && res.error.empty())
-    res.error = std::string{what} + " is " + std::to_string(got) + ", expected "
-                + std::to_string(want);
 }
 
 /// The sum of the leaves' numbers 0 .. leaves-1 in skynet.
@@ -293,6 +220,20 @@ result run_case(System& sys, const options& opts,
   result res;
   res.error = "unknown case '" + opts.case_name + "'";
   return res;
+}
+
+/// Parses the engine's own options (`rest`, what bench::net::parse did not know) into `cfg`.
+/// Returns the exit code if the program should stop: 64 after a parse error (printed), 0 after
+/// CAF printed its help text; nullopt if it should run.
+template <class Config>
+std::optional<int> parse_engine_options(Config& cfg, const std::vector<std::string>& rest) {
+  if (auto err = cfg.parse(rest)) {
+    std::cerr << "error: cannot parse the command line: " << caf::to_string(err) << "\n";
+    return 64;
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  return std::nullopt;
 }
 
 template <class Config>

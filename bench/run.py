@@ -11,6 +11,10 @@ defaults), caf-best (bench_caf with the scheduler settings that bench_troupe rep
 and, for `counter`, python (bench/python/actor_scheduler.py). Writes bench/results/latest.md
 and latest.json (every raw run, the summary, the machine).
 
+The network cases (net_rtt, net_oneway, net_stalled) run after them: each run two OS processes
+(bench_net_raw, bench_net_caf, bench/python/net_multiprocessing.py and, once troupe's node is
+built, bench_net_troupe), the same round robin, medians, and troupe's network targets.
+
 --sweep runs bench_troupe and bench_caf on every case under a list of scheduler settings and
 writes bench/results/sweep.md and sweep.json: how troupe's defaults are chosen.
 
@@ -50,6 +54,9 @@ CASES = {
     "selective": {"full": ["--n=10000"], "quick": ["--n=2000"], "metric": "seconds",
                   "what": "n int receives while n strings wait unmatched in the mailbox"},
 }
+
+# The unit of each lower-is-better figure ("rate" takes the unit the program reports).
+METRIC_UNITS = {"seconds": "s", "p50_us": "µs", "peak_rss_mib": "MiB"}
 
 UNBOUNDED = 2**63 - 1  # what we pass for "no bound on max-throughput" (CAF's default is SIZE_MAX)
 
@@ -128,15 +135,19 @@ def summarize(runs, metric):
         out.update(median=statistics.median(values), min=min(values), max=max(values),
                    rss_median=statistics.median(g["peak_rss_mib"] for g in good),
                    cpu_median=statistics.median(g.get("cpu_seconds", math.nan) for g in good),
-                   unit=good[0]["unit"] if metric == "rate" else "s",
+                   unit=good[0]["unit"] if metric == "rate" else METRIC_UNITS[metric],
                    settings=label_of_result(good[0]))
+        for key in ("p99_us", "rate", "peer_peak_rss_mib"):  # what the network programs add
+            if key != metric and all(key in g for g in good):
+                out[f"{key}_median"] = statistics.median(g[key] for g in good)
     elif runs and runs[0].get("result"):
         out["settings"] = label_of_result(runs[0]["result"])
     return out
 
 
 def ratio(troupe, base, metric):
-    """troupe vs base, > 1 when troupe is better (rates: troupe/base; seconds: base/troupe).
+    """troupe vs base, > 1 when troupe is better (rates: troupe/base; seconds, latencies and
+    memory: base/troupe).
 
     Returns a float, math.inf if only the baseline failed (timed out), or None if troupe has no
     good run or there is nothing to compare with."""
@@ -166,6 +177,10 @@ def fmt_ratio(r):
 def fmt_value(v, metric):
     if v is None:
         return "-"
+    if metric == "p50_us":
+        return f"{v:.1f} µs"
+    if metric == "peak_rss_mib":
+        return f"{v:.1f} MiB"
     if metric == "seconds":
         return f"{v:.3f}" if v >= 0.1 else f"{v * 1000:.2f} ms"
     if v >= 1e6:
@@ -249,6 +264,19 @@ def machine_info(build_dir):
     }
 
 
+def busy_warning(m):
+    """A warning paragraph if other programs kept the machine busy when the run started."""
+    try:
+        load = float(m["loadavg_at_start"][0])
+    except (KeyError, IndexError, ValueError):
+        return []
+    if load <= 0.5 * (m.get("nproc") or 1):
+        return []
+    return [f"**The machine was busy** (load average {load:.2f} on {m.get('nproc')} CPUs when the "
+            "run started): other programs competed for the CPUs, so these figures are "
+            "provisional, not final.", ""]
+
+
 def machine_md(m):
     return (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_mib']} MiB, Linux {m['kernel']}, "
             f"load average {' '.join(m['loadavg_at_start'])} at start, "
@@ -309,26 +337,28 @@ def round_robin(variants, reps, progress):
 
 
 def compare(args):
-    troupe_bin, caf_bin = binaries(args.build_dir)
     reps = args.reps or (3 if args.quick else 5)
-    policy, threads, throughput = troupe_settings(troupe_bin, args.timeout)
-    best_args = settings_args(policy, threads, throughput)
     cases = selected_cases(args)
     report = {"mode": "quick" if args.quick else "full", "reps": reps, "timeout": args.timeout,
               "command": " ".join(["python3", "bench/run.py", *sys.argv[1:]]),
-              "machine": machine_info(args.build_dir),
-              "troupe_settings": settings_label(policy, threads, throughput),
-              "targets": TARGETS, "cases": {}}
+              "machine": machine_info(args.build_dir), "targets": TARGETS, "cases": {}}
 
     def progress(name, rep, cmd):
         rec = run_once(cmd, args.timeout)
         res = rec["result"] or {}
-        print(f"  rep {rep + 1}/{reps} {name:13} {rec['status']:8} "
+        p50 = f"  p50 {res['p50_us']:8.1f} µs" if res.get("p50_us") else ""
+        print(f"  rep {rep + 1}/{reps} {name:18} {rec['status']:8} "
               f"{res.get('seconds', float('nan')):9.4f} s  {res.get('rate', 0):14.1f} "
-              f"{res.get('unit', '')}  {res.get('peak_rss_mib', 0):7.1f} MiB", file=sys.stderr)
+              f"{res.get('unit', '')}  {res.get('peak_rss_mib', 0):7.1f} MiB{p50}", file=sys.stderr)
         return rec
 
-    for case in cases:
+    core = [c for c in cases if c in CASES]
+    if core:
+        troupe_bin, caf_bin = binaries(args.build_dir)
+        policy, threads, throughput = troupe_settings(troupe_bin, args.timeout)
+        best_args = settings_args(policy, threads, throughput)
+        report["troupe_settings"] = settings_label(policy, threads, throughput)
+    for case in core:
         spec = CASES[case]
         sizes = spec["quick" if args.quick else "full"]
         print(f"{case}:", file=sys.stderr)
@@ -343,25 +373,37 @@ def compare(args):
                                 "target": TARGETS[base], "verdict": verdict(r, TARGETS[base])}
         report["cases"][case] = {"metric": spec["metric"], "sizes": sizes, "what": spec["what"],
                                  "summary": summary, "ratios": ratios, "runs": runs}
+    net = [c for c in cases if c in NET_CASES]
+    if net:
+        bins = net_binaries(args.build_dir)
+        report["net_targets"] = NET_TARGETS
+        report["troupe_net_built"] = bins["troupe"] is not None
+    for case in net:
+        print(f"{case}:", file=sys.stderr)
+        report["cases"][case] = run_net_case(case, bins, args, reps, progress)
     out = args.out or ("quick" if args.quick else "latest")
     write_outputs(out, report, compare_md)
 
 
 def compare_md(report):
+    core = {case: c for case, c in report["cases"].items() if c.get("group") != "net"}
     lines = [f"# troupe benchmarks ({report['mode']} run)", "",
              f"Command: `{report['command']}`. {report['reps']} repetitions per variant, "
              f"run round robin; per-run timeout {report['timeout']} s. Figures are medians "
              "(min and max beside them): this machine is noisy. CPU s is the process's user + "
              "system time over the measured part (all threads): less disturbed by other "
              "programs than wall-clock time, and it shows idle workers' polling.", "",
-             machine_md(report["machine"]), "",
+             machine_md(report["machine"]), "", *busy_warning(report["machine"]),
+             "**Ratios are troupe / baseline oriented so that > 1 always means troupe is better**: "
+             "for rates (higher is better) troupe's median divided by the baseline's, for seconds, "
+             "latencies and memory (lower is better) the baseline's median divided by troupe's.",
+             ""]
+    if core:
+        lines += [
              f"troupe's scheduler settings (policy/max-threads/max-throughput): "
              f"{report['troupe_settings']}; caf-best runs CAF with the same settings, "
              "caf-defaults with CAF's own (stealing, max(cores, 4) threads, unbounded throughput).",
              "",
-             "**Ratios are troupe / baseline oriented so that > 1 always means troupe is better**: "
-             "for rates (higher is better) troupe's median divided by the baseline's, for seconds "
-             "(lower is better) the baseline's median divided by troupe's.", "",
              f"Targets: troupe >= {TARGETS['python']}x python (counter), >= "
              f"{TARGETS['caf-defaults']}x caf-defaults (every case), >= {TARGETS['caf-best']}x "
              "caf-best (coroutine actors vs plain CAF behaviours under the same settings).", "",
@@ -369,7 +411,7 @@ def compare_md(report):
              "| case | metric | troupe | caf-defaults | caf-best | python | troupe/caf-defaults "
              "| troupe/caf-best | troupe/python |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for case, c in report["cases"].items():
+    for case, c in core.items():
         s, m = c["summary"], c["metric"]
         unit = s["troupe"].get("unit", "s" if m == "seconds" else "")
         cells = [fmt_value(s[v].get("median"), m) if v in s else "-"
@@ -385,10 +427,15 @@ def compare_md(report):
         lines.append(f"| {case} | {m} ({unit}) | " + " | ".join(cells) + " | " + " | ".join(rat) + " |")
     missed = [f"{case} vs {base} ({fmt_ratio(math.inf if rv['ratio'] == 'inf' else rv['ratio'])}"
               f" < {rv['target']}x)"
-              for case, c in report["cases"].items() for base, rv in c["ratios"].items()
+              for case, c in core.items() for base, rv in c["ratios"].items()
               if rv["verdict"] == "MISS"]
+    missed += [f"{case}: {chk['what']} ({chk['shown']}, target {chk['target']})"
+               for case, c in report["cases"].items() for chk in c.get("checks", [])
+               if chk["verdict"] == "MISS"]
     lines += ["", "Targets missed: " + ("; ".join(missed) if missed else "none") + "."]
-    for case, c in report["cases"].items():
+    if any(c.get("group") == "net" for c in report["cases"].values()):
+        lines += net_md(report)
+    for case, c in core.items():
         s, m = c["summary"], c["metric"]
         better = "higher is better" if m == "rate" else "lower is better"
         lines += ["", f"## {case}", "", f"{c['what']}; sizes `{' '.join(c['sizes'])}`; "
@@ -398,9 +445,7 @@ def compare_md(report):
                   "|---|---|---|---|---|---|---|---|---|"]
         for name, v in s.items():
             unit = v.get("unit", "-")
-            bad = {k: n for k, n in v["statuses"].items() if k != "ok"}
-            ok = f"{v['ok']}/{v['runs']}" + (f" ({', '.join(f'{n} {k}' for k, n in bad.items())})"
-                                             if bad else "")
+            ok = runs_ok(v)
             rss = f"{v['rss_median']:.1f}" if "rss_median" in v else "-"
             cpu = f"{v['cpu_median']:.3f}" if v.get("cpu_median") is not None else "-"
             lines.append(f"| {name} | {v.get('settings', '-')} | {fmt_value(v.get('median'), m)} | "
@@ -414,12 +459,275 @@ def compare_md(report):
     return "\n".join(lines) + "\n"
 
 
+# -- network cases: two processes per run ----------------------------------------------------------
+
+# Each network program runs one case (--case=rtt|oneway|stalled) as two OS processes: it starts
+# itself again as the server (port 0, the endpoint read back, the child killed on every exit
+# path), or, for Python, multiprocessing starts the child. Sizes are per family of variants:
+# their speeds differ by 100x, and rates and percentiles compare across sizes.
+NET_CASES = {
+    "net_rtt": {
+        "case": "rtt", "metric": "p50_us",
+        "what": "round trips of a small message between two processes, one at a time "
+                "(an int64 sequence number, answered + 1); p50 and p99 of one round trip",
+        "full": {"raw": 20_000, "caf": 20_000, "python": 20_000, "troupe": 20_000},
+        "quick": {"raw": 2_000, "caf": 2_000, "python": 2_000, "troupe": 2_000}},
+    "net_oneway": {
+        "case": "oneway", "metric": "rate",
+        "what": "a one-way stream of small messages (int64 sequence numbers) from one process "
+                "to another, then an end marker answered with the count received in order",
+        "full": {"raw": 10_000_000, "caf": 500_000, "python": 200_000, "troupe": 10_000_000,
+                 "troupe-main": 2_000_000},
+        "quick": {"raw": 1_000_000, "caf": 100_000, "python": 20_000, "troupe": 1_000_000,
+                  "troupe-main": 200_000}},
+    "net_stalled": {
+        "case": "stalled", "metric": "peak_rss_mib",
+        "what": "a sender pushing small messages at a peer that accepted the connection, "
+                "answered one request and then never reads again (frozen with SIGSTOP); "
+                "the figure is the sender's peak RSS",
+        "full": {"caf": 2_000_000, "troupe": 2_000_000},
+        "quick": {"caf": 200_000, "troupe": 200_000}},
+}
+
+# Targets of the network layer (issue 10, item 11).
+NET_TARGETS = {
+    "rtt_max_vs_raw": 1.5,       # troupe's p50 round trip <= 1.5x the raw socket's (same transport)
+    "oneway_min_rate": 4e6,      # troupe's one-way stream >= 4 M msgs/s ...
+    "oneway_min_vs_base": 10.0,  # ... and >= 10x CAF's remoting and Python's Queue
+    "stalled_max_mib": 64.0,     # the sender's peak RSS facing a stalled peer stays bounded
+}
+
+# A dedicated I/O thread would replace CAF's brokers only if it measured better by more than this.
+IO_LAYER_CLEARLY_BETTER = 1.5
+
+# CAF's remoting runs twice: as shipped, and with the setting that measured best for remote
+# round trips on 2 cores (DESIGN.md: 254 µs -> 101 µs).
+CAF_TUNED = ["--scheduler.policy=sharing", "--scheduler.max-threads=1"]
+PYTHON_NET = BENCH_DIR / "python" / "net_multiprocessing.py"
+
+
+def net_binaries(build_dir):
+    """The network programs; bench_net_troupe is None until troupe's node is built."""
+    bench = Path(build_dir) / "bench"
+    out = {name: bench / f"bench_net_{name}" for name in ("raw", "broker", "caf", "troupe")}
+    for name in ("raw", "broker", "caf"):
+        if not out[name].exists():
+            sys.exit(f"error: {out[name]} is missing; build first: make -C {build_dir} -j2 "
+                     "bench_net_raw bench_net_broker bench_net_caf bench_net_troupe")
+    return {name: (str(b) if b.exists() else None) for name, b in out.items()}
+
+
+def net_variants(case, bins, sizes, timeout):
+    """(name, command) of every variant of a network case whose family has a size."""
+    program_case = NET_CASES[case]["case"]
+
+    def cmd(binary, family, *extra):
+        return [binary, f"--case={program_case}", f"--n={sizes[family]}",
+                f"--timeout={timeout}", *extra]
+
+    out = []
+    if "raw" in sizes:
+        out += [(f"{kind}-{t}", cmd(bins[kind], "raw", f"--transport={t}"))
+                for kind in ("raw", "broker") for t in ("tcp", "unix")]
+    out += [("caf-remoting", cmd(bins["caf"], "caf")),
+            ("caf-remoting-tuned", cmd(bins["caf"], "caf", *CAF_TUNED))]
+    if "python" in sizes:
+        out += [(f"python-{k}", [sys.executable, str(PYTHON_NET), f"--kind={k}",
+                                 f"--case={program_case}", f"--n={sizes['python']}",
+                                 f"--timeout={timeout}"]) for k in ("pipe", "queue")]
+    if bins["troupe"]:
+        out += [(f"troupe-{t}", cmd(bins["troupe"], "troupe", f"--transport={t}"))
+                for t in ("tcp", "unix")]
+        if "troupe-main" in sizes:  # the stream from outside actors, through sys.send
+            out.append(("troupe-tcp-main", cmd(bins["troupe"], "troupe-main", "--transport=tcp",
+                                               "--sender=main")))
+    return out
+
+
+def run_net_case(case, bins, args, reps, progress):
+    spec = NET_CASES[case]
+    sizes = spec["quick" if args.quick else "full"]
+    runs = round_robin(net_variants(case, bins, sizes, args.timeout), reps, progress)
+    summary = {name: summarize(rs, spec["metric"]) for name, rs in runs.items()}
+    return {"group": "net", "metric": spec["metric"], "sizes": sizes, "what": spec["what"],
+            "summary": summary, "checks": net_checks(case, summary), "runs": runs}
+
+
+def net_check(what, ok, shown, target):
+    return {"what": what, "verdict": "PASS" if ok else "MISS", "shown": shown, "target": target}
+
+
+def net_checks(case, summary):
+    """The targets of a network case for each troupe variant that ran (none before troupe's
+    node exists). A troupe variant without a good run misses every target."""
+    checks = []
+    for t in ("tcp", "unix"):
+        troupe = summary.get(f"troupe-{t}")
+        if troupe is None:
+            continue
+        median = troupe.get("median")
+        if case == "net_rtt":
+            r = ratio(troupe, summary[f"raw-{t}"], "p50_us")
+            limit = NET_TARGETS["rtt_max_vs_raw"]
+            checks.append(net_check(f"troupe-{t} p50 round trip vs raw-{t}",
+                                    r is not None and r >= 1 / limit,
+                                    "n/a" if r is None else f"{1 / r:.2f}x the raw socket's",
+                                    f"<= {limit}x"))
+        elif case == "net_oneway":
+            rate = NET_TARGETS["oneway_min_rate"]
+            checks.append(net_check(f"troupe-{t} one-way rate", median is not None and median >= rate,
+                                    fmt_value(median, "rate") + " msgs/s",
+                                    f">= {fmt_value(rate, 'rate')} msgs/s"))
+            caf = max((summary[n] for n in ("caf-remoting", "caf-remoting-tuned")),
+                      key=lambda v: v.get("median") or 0)
+            for base_name, base in (("CAF's remoting (its better setting)", caf),
+                                    ("python-queue", summary["python-queue"])):
+                r = ratio(troupe, base, "rate")
+                least = NET_TARGETS["oneway_min_vs_base"]
+                checks.append(net_check(f"troupe-{t} one-way vs {base_name}",
+                                        r is not None and r >= least, fmt_ratio(r), f">= {least}x"))
+        elif case == "net_stalled":
+            bound = NET_TARGETS["stalled_max_mib"]
+            checks.append(net_check(f"troupe-{t} sender's peak RSS with a stalled peer",
+                                    median is not None and median <= bound,
+                                    fmt_value(median, "peak_rss_mib"), f"<= {bound:.0f} MiB"))
+    return checks
+
+
+def runs_ok(v):
+    """'5/5', or '1/2 (1 timeout)': good runs over all runs, and what the others were."""
+    bad = {k: n for k, n in v["statuses"].items() if k != "ok"}
+    return f"{v['ok']}/{v['runs']}" + (f" ({', '.join(f'{n} {k}' for k, n in bad.items())})"
+                                       if bad else "")
+
+
+def first_failure(records):
+    """What went wrong in the first failed run of `records` (its status and error), or None."""
+    for r in records:
+        if r["status"] != "ok":
+            why = (r.get("result") or {}).get("error") or r.get("stderr", "").strip()
+            why = why.splitlines()[-1] if why else "no output"
+            return f"{r['status']}: {why[:300]}"
+    return None
+
+
+def net_row(name, v, metric):
+    """One variant's row of a network case's table."""
+    if v.get("median") is None:
+        return f"| {name} | {v.get('settings', '-')} | - | - | - | - | - | - | - | - | {runs_ok(v)} |"
+    rate = v["median"] if metric == "rate" else v.get("rate_median")
+    peer = v.get("peer_peak_rss_mib_median")
+    return (f"| {name} | {v.get('settings', '-')} | {fmt_value(v['median'], metric)} | "
+            f"{fmt_value(v['min'], metric)} | {fmt_value(v['max'], metric)} | "
+            f"{fmt_value(v.get('p99_us_median') if metric == 'p50_us' else None, 'p50_us')} | "
+            f"{fmt_value(rate, 'rate')} | "
+            f"{v['cpu_median']:.3f} | {v['rss_median']:.1f} | "
+            f"{'-' if peer is None or peer < 0 else f'{peer:.1f}'} | {runs_ok(v)} |")
+
+
+def io_layer_md(cases):
+    """Which I/O layer the figures favour: CAF's brokers (the middleman's multiplexer thread, on
+    which troupe's nodes run) or a dedicated blocking thread (the floor), per transport; and how
+    much of troupe's own round trip the difference explains."""
+    rows, clearly_better, shares = [], [], []
+    for case, metric, what in (("net_rtt", "p50_us", "round trip p50"),
+                               ("net_oneway", "rate", "one-way rate")):
+        s = cases.get(case, {}).get("summary", {})
+        for t in ("tcp", "unix"):
+            broker, raw = s.get(f"broker-{t}", {}), s.get(f"raw-{t}", {})
+            if broker.get("median") is None or raw.get("median") is None:
+                continue
+            # how much better the dedicated thread is: > 1 means the floor wins
+            edge = broker["median"] / raw["median"] if metric == "p50_us" \
+                else raw["median"] / broker["median"]
+            rows.append(f"- {what}, {t}: broker {fmt_value(broker['median'], metric)}, dedicated "
+                        f"thread {fmt_value(raw['median'], metric)}: the dedicated thread is "
+                        f"{edge:.2f}x {'better' if edge >= 1 else 'worse'}")
+            if edge > IO_LAYER_CLEARLY_BETTER:
+                clearly_better.append(f"{what} over {t}")
+            troupe = s.get(f"troupe-{t}", {}).get("median")
+            if metric == "p50_us" and troupe:
+                extra = broker["median"] - raw["median"]
+                shares.append(f"{max(extra, 0):.1f} µs of troupe-{t}'s {troupe:.1f} µs "
+                              f"({100 * max(extra, 0) / troupe:.0f} %)")
+    if not rows:
+        return []
+    if clearly_better:
+        verdict = (f"A dedicated I/O thread measured more than {IO_LAYER_CLEARLY_BETTER}x better "
+                   f"for: {', '.join(clearly_better)}.")
+    else:
+        verdict = (f"CAF's brokers are within {IO_LAYER_CLEARLY_BETTER}x of a dedicated thread on "
+                   "every figure: troupe's network layer stays on CAF's I/O layer (brokers).")
+    if shares:
+        verdict += (" What the broker costs over the dedicated thread in a round trip is "
+                    + "; ".join(shares) + ": the rest of troupe's round trip is its own (hops "
+                    "between the I/O thread and workers, encoding, routing).")
+    return ["", "### Which I/O layer: CAF's brokers or a dedicated thread", "",
+            "The floor's cases with the server written as a CAF broker on the middleman's I/O "
+            "thread (broker-tcp, broker-unix; the client is the floor's) against the floor's "
+            "dedicated blocking thread (raw-tcp, raw-unix):", "", *rows, "", verdict]
+
+
+def net_md(report):
+    """The network section of the results: a summary over the cases, then one table per case."""
+    cases = {case: c for case, c in report["cases"].items() if c.get("group") == "net"}
+    names = []
+    for c in cases.values():
+        names += [n for n in c["summary"] if n not in names]
+    lines = ["", "## Network: two processes per run", "",
+             "Each run is two OS processes on this machine: the client and a server it starts "
+             "itself (127.0.0.1, port 0 read back, or a fresh Unix socket path), or Python's "
+             "multiprocessing child. raw-tcp and raw-unix are the floors: blocking sockets with "
+             "troupe's framing (4-byte big-endian length + a serialized Protobuf message), one "
+             "frame per write for round trips, 1,024 frames per write and a reader that parses "
+             "every whole frame of each 64 KiB read for the stream. caf-remoting is CAF 0.17's "
+             "own remoting (`middleman().publish` / `remote_actor`) as shipped, "
+             f"caf-remoting-tuned the same with `{' '.join(CAF_TUNED)}`. python-pipe and "
+             "python-queue are `multiprocessing.Pipe` and `multiprocessing.Queue`. broker-tcp and "
+             "broker-unix are the floors' cases with a CAF broker as the server (below). troupe-tcp "
+             "and troupe-unix are troupe nodes with a coroutine actor as the client; "
+             "troupe-tcp-main streams from main through `sys.send` (which waits for room in the "
+             "node's send window) and is not held to the targets.", "",
+             f"Targets: troupe's round trip (p50) <= {NET_TARGETS['rtt_max_vs_raw']}x the raw "
+             "socket's of the same transport; its one-way stream >= "
+             f"{fmt_value(NET_TARGETS['oneway_min_rate'], 'rate')} msgs/s and >= "
+             f"{NET_TARGETS['oneway_min_vs_base']}x CAF's remoting and Python's Queue; its sender's "
+             f"peak RSS facing a stalled peer <= {NET_TARGETS['stalled_max_mib']:.0f} MiB."]
+    if not report.get("troupe_net_built", True):
+        lines += ["", "**troupe's node is not built yet** (bench/bench_net_troupe is missing): only "
+                  "the baselines ran and troupe's targets are not checked."]
+    lines += ["", "| case | metric | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
+    for case, c in cases.items():
+        cells = [fmt_value(c["summary"][n].get("median"), c["metric"]) if n in c["summary"] else "-"
+                 for n in names]
+        lines.append(f"| {case} | {c['metric']} | " + " | ".join(cells) + " |")
+    lines += io_layer_md(cases)
+    for case, c in cases.items():
+        m = c["metric"]
+        sizes = ", ".join(f"{family} {n:,}" for family, n in c["sizes"].items())
+        lines += ["", f"### {case}", "", f"{c['what']}. n per family: {sizes}.", "",
+                  "| variant | settings | median | min | max | p99 (median) | rate (median) "
+                  "| CPU s | client RSS MiB | server RSS MiB | runs ok |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [net_row(name, v, m) for name, v in c["summary"].items()]
+        failures = [f"- {name}: {why}" for name, rs in c.get("runs", {}).items()
+                    if (why := first_failure(rs))]
+        if failures:
+            lines += ["", "Runs that failed (the first of each variant):", "", *failures]
+        if c["checks"]:
+            lines.append("")
+        for chk in c["checks"]:
+            lines.append(f"- {chk['what']}: {chk['shown']} (target {chk['target']}): "
+                         f"**{chk['verdict']}**")
+    return lines
+
+
 # -- sweep mode: candidate scheduler settings ------------------------------------------------------
 
 def sweep(args):
     troupe_bin, caf_bin = binaries(args.build_dir)
     reps = args.reps or 2
-    cases = selected_cases(args)
+    cases = selected_cases(args, list(CASES))
     settings = parse_settings(args.settings) if args.settings else list(SWEEP_SETTINGS)
     shipped = troupe_settings(troupe_bin, args.timeout)
     shipped = (shipped[0], shipped[1], min(int(shipped[2]), UNBOUNDED))
@@ -552,13 +860,15 @@ def parse_settings(text):
 
 # -- plumbing --------------------------------------------------------------------------------------
 
-def selected_cases(args):
+def selected_cases(args, known=None):
+    """The cases named by --case (default: all known ones, network cases last)."""
+    known = known if known is not None else [*CASES, *NET_CASES]
     if not args.case:
-        return list(CASES)
+        return list(known)
     cases = [c.strip() for c in args.case.split(",") if c.strip()]
-    unknown = [c for c in cases if c not in CASES]
+    unknown = [c for c in cases if c not in known]
     if unknown:
-        sys.exit(f"error: unknown case(s) {', '.join(unknown)}; known: {', '.join(CASES)}")
+        sys.exit(f"error: unknown case(s) {', '.join(unknown)}; known: {', '.join(known)}")
     return cases
 
 
@@ -595,7 +905,62 @@ def selftest():
     assert abs(geomean([1.0, 0.25]) - 0.5) < 1e-12 and geomean([1.0, 0.0]) == 0.0
     assert parse_settings("stealing/2/10,sharing/1/unbounded") == \
         [("stealing", 2, 10), ("sharing", 1, UNBOUNDED)]
+    selftest_net()
     print("selftest ok")
+
+
+def selftest_net():
+    """Checks the network targets and their rendering on made-up runs."""
+    def rec(**fields):
+        res = {"seconds": 1.0, "rate": 1.0, "unit": "msgs/s", "peak_rss_mib": 10.0,
+               "cpu_seconds": 0.5, "settings": {}, "p50_us": 10.0, "p99_us": 20.0,
+               "peer_peak_rss_mib": 8.0}
+        res.update(fields)
+        return {"status": "ok", "result": res}
+
+    rtt = {"raw-tcp": summarize([rec(p50_us=10.0)], "p50_us"),
+           "raw-unix": summarize([rec(p50_us=8.0)], "p50_us"),
+           "troupe-tcp": summarize([rec(p50_us=14.0), rec(p50_us=16.0), rec(p50_us=15.0)], "p50_us"),
+           "troupe-unix": summarize([rec(p50_us=13.0)], "p50_us")}
+    assert rtt["troupe-tcp"]["p99_us_median"] == 20.0 and rtt["troupe-tcp"]["unit"] == "µs"
+    assert [c["verdict"] for c in net_checks("net_rtt", rtt)] == ["PASS", "MISS"]  # 1.5x, 1.625x
+    oneway = {"caf-remoting": summarize([rec(rate=3e5)], "rate"),
+              "caf-remoting-tuned": summarize([rec(rate=1e5)], "rate"),
+              "python-queue": summarize([rec(rate=5e4)], "rate"),
+              "troupe-tcp": summarize([rec(rate=4.5e6)], "rate"),
+              "troupe-unix": summarize([{"status": "timeout", "result": None}], "rate")}
+    checks = net_checks("net_oneway", oneway)
+    assert [c["verdict"] for c in checks] == ["PASS", "PASS", "PASS", "MISS", "MISS", "MISS"], checks
+    assert checks[1]["shown"] == "15.00x"  # against the better CAF setting
+    stalled = {"caf-remoting": summarize([rec(peak_rss_mib=500.0)], "peak_rss_mib"),
+               "troupe-tcp": summarize([rec(peak_rss_mib=20.0)], "peak_rss_mib")}
+    assert [c["verdict"] for c in net_checks("net_stalled", stalled)] == ["PASS"]
+    assert net_checks("net_stalled", {"caf-remoting": stalled["caf-remoting"]}) == []
+    report = {"troupe_net_built": True, "cases": {
+        case: {"group": "net", "metric": NET_CASES[case]["metric"], "sizes": {"raw": 10},
+               "what": "x", "summary": s, "checks": net_checks(case, s)}
+        for case, s in (("net_rtt", rtt), ("net_oneway", oneway), ("net_stalled", stalled))}}
+    text = "\n".join(net_md(report))
+    assert "| net_rtt | p50_us | 10.0 µs | 8.0 µs | 15.0 µs | 13.0 µs |" in text, text
+    assert "0/1 (1 timeout)" in text and "**MISS**" in text
+    io = io_layer_md({"net_rtt": {"summary": {
+        "raw-tcp": summarize([rec(p50_us=10.0)], "p50_us"),
+        "broker-tcp": summarize([rec(p50_us=13.0)], "p50_us")}}})
+    assert "1.30x better" in io[-3] and "stays on CAF's I/O layer" in io[-1], io
+    io = io_layer_md({"net_rtt": {"summary": {
+        "raw-tcp": summarize([rec(p50_us=10.0)], "p50_us"),
+        "broker-tcp": summarize([rec(p50_us=13.0)], "p50_us"),
+        "troupe-tcp": summarize([rec(p50_us=300.0)], "p50_us")}}})
+    assert "3.0 µs of troupe-tcp's 300.0 µs (1 %)" in io[-1], io
+    io = io_layer_md({"net_oneway": {"summary": {
+        "raw-unix": summarize([rec(rate=9e6)], "rate"),
+        "broker-unix": summarize([rec(rate=3e6)], "rate")}}})
+    assert "more than 1.5x better for: one-way rate over unix" in io[-1], io
+    failed = {"status": "wrong", "stderr": "", "result": {"error": "2 of 9 messages were refused"}}
+    assert first_failure([rec(), failed]) == "wrong: 2 of 9 messages were refused"
+    assert first_failure([rec()]) is None
+    assert busy_warning({"loadavg_at_start": ["0.20"], "nproc": 2}) == []
+    assert "busy" in busy_warning({"loadavg_at_start": ["3.5"], "nproc": 2})[0]
 
 
 def main():

@@ -1,11 +1,12 @@
-// A user's first troupe program: a named coroutine actor, one request to it by name and one
-// Protobuf message of the consumer's own. Exits 0 and prints "consumer: round trip ok" when the
-// replies are right.
+// A user's first troupe program: a named coroutine actor, one request to it by name, one
+// Protobuf message of the consumer's own, and a network node listening on a port the OS picks.
+// Exits 0 and prints "consumer: round trip ok" when the replies are right and the node listens.
 
 #include <chrono>
 #include <cstdio>
 #include <string>
 
+#include <troupe/net/net.hpp>
 #include <troupe/protobuf.hpp>
 #include <troupe/troupe.hpp>
 
@@ -33,7 +34,12 @@ int fail(troupe::system& sys, const char* what, const caf::error& err) {
 } // namespace
 
 int main() {
-  troupe::system sys;
+  troupe::config cfg;
+  troupe::net::enable(cfg);
+  troupe::system sys{cfg};
+  auto endpoint = troupe::net::node_of(sys)->listen("127.0.0.1:0");
+  if (!endpoint)
+    return fail(sys, "listen", endpoint.error());
   if (auto spawned = sys.spawn_named("increment", increment); !spawned)
     return fail(sys, "spawn_named", spawned.error());
   // A blocking request from main: no caf::scoped_actor needed.
@@ -51,6 +57,7 @@ int main() {
     sys.shutdown();
     return 1;
   }
-  std::puts("consumer: round trip ok (41 -> 42, hello -> hello, world)");
+  std::printf("consumer: round trip ok (41 -> 42, hello -> hello, world), listening on %s\n",
+              endpoint->c_str());
   return 0;
 }

@@ -42,6 +42,8 @@ std::string to_string(error_code x) {
       return "handshake_timeout";
     case error_code::overloaded:
       return "overloaded";
+    case error_code::malformed_payload:
+      return "malformed_payload";
   }
   return "error_code(" + std::to_string(static_cast<int>(x)) + ")";
 }

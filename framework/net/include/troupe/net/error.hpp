@@ -48,6 +48,8 @@ enum class error_code : uint8_t {
   handshake_timeout = 17,
   /// The connection's send window is full: the peer does not read fast enough.
   overloaded = 18,
+  /// A payload's bytes do not parse as a value of its type URL.
+  malformed_payload = 19,
 };
 
 /// The CAF error category of `error_code` (exactly 10 characters, CAF's limit).

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include <caf/error.hpp>
+#include <caf/io/connection_handle.hpp>
+
+#include "peer_link.hpp"
+#include "protocol.hpp"
+
+namespace troupe::net::detail {
+
+class node_broker;
+
+/// One connection of the node's broker: its protocol state machine and what the protocol
+/// reports, turned into deliveries to local actors and into the link's bookkeeping.
+/// Runs only on the broker's thread.
+class connection final : public protocol_callee {
+public:
+  connection(node_broker& broker, caf::io::connection_handle hdl, protocol::role role,
+             peer_link_ptr link, std::string peer_address);
+  ~connection() override;
+
+  /// The connection's handle in the broker.
+  caf::io::connection_handle hdl;
+  /// The link of the peer; null for an accepted connection until its handshake is done.
+  peer_link_ptr link;
+  /// True if this node opened the connection.
+  bool outbound = false;
+  /// Bytes handed to CAF and not yet reported written.
+  size_t in_flight = 0;
+  /// Why the connection ends, once the protocol or the peer said so.
+  caf::error close_reason;
+  /// The peer's address, for log lines.
+  std::string peer_address;
+  /// The wire protocol of this connection.
+  protocol proto;
+
+  // -- protocol_callee ----------------------------------------------------------------------
+
+  void on_handshake_done(uint64_t peer_incarnation, std::string_view peer_endpoint) override;
+  void on_message(const message_view& msg) override;
+  void on_reply(const message_view& msg) override;
+  void on_monitor(const actor_target& target) override;
+  void on_demonitor(const actor_target& target) override;
+  void on_down(const actor_target& actor, const error_view& reason) override;
+  void on_lookup(std::string_view name, uint64_t request_id) override;
+  void on_lookup_result(uint64_t request_id, uint64_t actor_id, const error_view& error) override;
+  void on_peer_error(const peer_error& err) override;
+  void on_heartbeat() override;
+  void on_goodbye(std::string_view reason) override;
+  void on_protocol_error(error_code code, std::string_view text) override;
+
+  /// Forgets what `resolve` and `sender_proxy` remembered during one read (a name may be
+  /// bound to another actor by the next one).
+  void end_of_read();
+
+private:
+  /// The local actor `target` names (registry name or exported id), or null.
+  caf::strong_actor_ptr resolve(const actor_target& target);
+  /// The proxy of the peer's actor `id` (remembered for the rest of the read).
+  caf::strong_actor_ptr sender_proxy(uint64_t id);
+  /// Logs a problem with this peer (bad input, failed handshake) with its address.
+  void log(std::string_view what) const;
+
+  node_broker& broker_;
+  std::pair<uint64_t, std::string> last_target_;
+  caf::strong_actor_ptr last_target_actor_;
+  uint64_t last_sender_id_ = 0;
+  caf::strong_actor_ptr last_sender_;
+  /// What the peer monitors (target id, target name, the local actor's id): each once.
+  std::set<std::tuple<uint64_t, std::string, uint64_t>> watched_;
+};
+
+} // namespace troupe::net::detail

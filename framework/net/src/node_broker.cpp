@@ -1,0 +1,333 @@
+#include "node_broker.hpp"
+
+#include <iostream>
+
+#include <sys/socket.h>
+
+#include <caf/io/receive_policy.hpp>
+#include <caf/io/system_messages.hpp>
+#include <caf/send.hpp>
+
+#include "broker_messages.hpp"
+#include "connection.hpp"
+#include "endpoint.hpp"
+#include "troupe/net/error.hpp"
+#include "troupe/system.hpp"
+
+namespace troupe::net::detail {
+
+namespace {
+
+/// A connection closed with more than this still unwritten is cut hard instead of drained.
+constexpr size_t graceful_close_limit = 64 * 1024;
+
+/// Ends a connection at once, whatever CAF still wants to write on it: a TCP connection is
+/// dissolved (connect to AF_UNSPEC also aborts a connect still in progress, which shutdown()
+/// would not), a Unix one shut down both ways. CAF then sees an error and drops the socket.
+void cut(int fd) {
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  ::connect(fd, &unspec, sizeof(unspec));
+  ::shutdown(fd, SHUT_RDWR);
+}
+
+/// How long a stopping node waits for its last frames (Goodbyes) to be written.
+constexpr auto stop_grace = std::chrono::milliseconds{200};
+
+/// A delay that lets CAF's I/O loop turn once before the broker finishes its stop.
+constexpr auto next_turn = std::chrono::milliseconds{1};
+
+/// Bytes asked for per read: many frames per read, one handler run per 64 KiB at most.
+constexpr uint32_t read_size = 64 * 1024;
+
+protocol_clock::time_point steady_now() {
+  return protocol_clock::now();
+}
+
+/// How often the broker runs the connections' timers: a quarter of the heartbeat interval
+/// (at least 20 ms), so a silent peer is noticed at most that late after the bound.
+std::chrono::milliseconds tick_period(const node_settings& s) {
+  return std::max(std::chrono::milliseconds{20}, s.protocol.heartbeat_interval / 4);
+}
+
+} // namespace
+
+node_broker::node_broker(caf::actor_config& cfg, std::shared_ptr<node_state> state)
+    : caf::io::broker(cfg), state_(std::move(state)) {}
+
+node_broker::~node_broker() = default;
+
+connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_link_ptr link) {
+  auto fd = static_cast<int>(hdl.id());
+  set_no_delay(fd);
+  configure_read(hdl, caf::io::receive_policy::at_most(read_size));
+  ack_writes(hdl, true);
+  auto role = link ? protocol::role::connector : protocol::role::acceptor;
+  auto address = link ? link->endpoint() : describe_peer(fd);
+  auto conn = std::make_unique<connection>(*this, hdl, role, link, std::move(address));
+  conn->outbound = link != nullptr;
+  auto* result = conn.get();
+  connections_.emplace(hdl, std::move(conn));
+  if (link)
+    by_link_.emplace(link.get(), hdl);
+  result->proto.start(steady_now());
+  write_out(*result, true);
+  return result;
+}
+
+void node_broker::write_out(connection& conn, bool keep) {
+  auto& out = conn.proto.output();
+  if (!out.empty()) {
+    conn.in_flight += out.size();
+    auto& buf = wr_buf(conn.hdl);
+    if (buf.empty())
+      buf.swap(out);
+    else
+      buf.insert(buf.end(), out.begin(), out.end());
+    out.clear();
+    flush(conn.hdl);
+  }
+  if (!keep)
+    close_connection(conn.hdl, conn.close_reason
+                                 ? conn.close_reason
+                                 : make_error(error_code::node_down, conn.peer_address));
+}
+
+void node_broker::drain(connection& conn) {
+  auto& link = conn.link;
+  if (!link)
+    return;
+  if (conn.in_flight + conn.proto.held_bytes() > state_->settings.window.high_watermark)
+    return; // data_transferred_msg drains again once the peer read enough.
+  auto items = link->take_queue();
+  std::vector<payload_view> payload;
+  for (auto& item : items) {
+    switch (item.what) {
+    case outgoing::kind::message: {
+      payload.clear();
+      uint32_t begin = 0;
+      for (size_t i = 0; i < item.ends.size(); ++i) {
+        payload.push_back(payload_view{
+          item.type_urls[i], std::string_view{item.bytes}.substr(begin, item.ends[i] - begin)});
+        begin = item.ends[i];
+      }
+      error_view err;
+      message_view msg;
+      msg.target = actor_target{item.target_id, item.name};
+      msg.sender_id = item.sender_id;
+      msg.request_id = item.request_id;
+      msg.reply_to = item.reply_to;
+      msg.payload = payload;
+      if (item.error) {
+        err = item.error->view();
+        msg.error = &err;
+      }
+      if (auto failed = conn.proto.add_message(msg)) {
+        // Only reachable when the peer's frame limit is below ours; the sender learns it.
+        if (item.request_id != 0) {
+          if (auto [who, mid] = link->take_pending(item.request_id); who)
+            who->enqueue(nullptr, mid.response_id(), caf::make_message(failed), context());
+        } else if (item.sender) {
+          item.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(failed),
+                               context());
+        }
+      }
+      break;
+    }
+    case outgoing::kind::monitor:
+      conn.proto.send_monitor(actor_target{item.target_id, item.name});
+      break;
+    case outgoing::kind::demonitor:
+      conn.proto.send_demonitor(actor_target{item.target_id, item.name});
+      break;
+    case outgoing::kind::down: {
+      conn.proto.send_down(actor_target{item.target_id, item.name}, item.error->view());
+      break;
+    }
+    case outgoing::kind::lookup:
+      conn.proto.send_lookup(item.name, item.request_id);
+      break;
+    }
+  }
+  conn.proto.flush();
+  write_out(conn, true);
+}
+
+void node_broker::close_connection(caf::io::connection_handle hdl, const caf::error& reason) {
+  auto i = connections_.find(hdl);
+  if (i == connections_.end())
+    return;
+  auto conn = std::move(i->second);
+  connections_.erase(i);
+  // CAF closes gracefully: it keeps the socket until everything written was sent. A peer that
+  // is lost or does not read would keep it forever (and hang the middleman's shutdown), so
+  // such a connection is cut hard; a healthy one gets its last frames (Error, Goodbye).
+  bool lost = reason.category() == net_error_category &&
+              static_cast<error_code>(reason.code()) == error_code::node_down;
+  if (lost || conn->in_flight > graceful_close_limit)
+    cut(static_cast<int>(hdl.id()));
+  close(hdl);
+  if (!conn->link)
+    return;
+  by_link_.erase(conn->link.get());
+  auto was_up = conn->link->is_up();
+  // A lost established link is a lost node; a handshake that failed keeps its own reason, and
+  // a connection that closed before its handshake (refused, reset) is a failed connect.
+  auto why = reason;
+  if (was_up && !lost)
+    why = make_error(error_code::node_down,
+                     conn->peer_address + ": " + state_->sys.engine().render(reason));
+  else if (!was_up && lost && conn->outbound)
+    why = make_error(error_code::connect_failed,
+                     conn->peer_address + ": closed before the handshake completed");
+  // Backoff first: whoever learns of the failure and sends again must find the node down.
+  state_->on_link_failed(conn->link, was_up, why);
+  conn->link->fail(why);
+}
+
+void node_broker::tick() {
+  std::vector<caf::io::connection_handle> dead;
+  auto t = steady_now();
+  for (auto& [hdl, conn] : connections_) {
+    bool keep = conn->proto.tick(t);
+    auto& out = conn->proto.output();
+    if (!out.empty() || !keep) {
+      if (!keep)
+        dead.push_back(hdl);
+      else
+        write_out(*conn, true);
+    }
+  }
+  for (auto hdl : dead)
+    if (auto i = connections_.find(hdl); i != connections_.end())
+      write_out(*i->second, false);
+  schedule_tick();
+}
+
+void node_broker::schedule_tick() {
+  // Anonymous: a timer message whose sender is the broker itself would form a reference cycle
+  // with the broker's mailbox if it arrived while the broker stops (a leak ASan reported).
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(this), tick_period(state_->settings),
+                         tick_atom::value);
+}
+
+void node_broker::begin_stop() {
+  stopped_ = true;
+  for (auto& [hdl, conn] : connections_) {
+    conn->proto.send_goodbye("node shutting down");
+    write_out(*conn, true);
+  }
+  // Give CAF a moment to write what is queued (at least the Goodbyes); a peer that does not
+  // read is cut when the moment is over. Even with nothing queued, finishing waits for a later
+  // turn of the I/O loop: a socket that CAF registers and unregisters in one turn (a listen
+  // just before the stop) is never released (a leak LSan reported).
+  auto self = caf::actor_cast<caf::actor>(this);
+  caf::delayed_anon_send(self, connections_.empty() ? next_turn : stop_grace, finish_atom::value);
+}
+
+void node_broker::finish_stop_if_drained() {
+  for (auto& [hdl, conn] : connections_)
+    if (conn->in_flight != 0)
+      return;
+  finish_stop();
+}
+
+void node_broker::finish_stop() {
+  if (finished_)
+    return;
+  finished_ = true;
+  std::vector<caf::io::connection_handle> all;
+  for (auto& [hdl, conn] : connections_)
+    all.push_back(hdl);
+  auto why = make_error(error_code::node_down, "this node shut down");
+  for (auto hdl : all)
+    close_connection(hdl, why); // node_down: cut hard, nothing left for CAF to drain.
+  close_all();
+  quit();
+}
+
+void node_broker::on_exit() {
+  stopped_ = true;
+  by_link_.clear();
+  connections_.clear();
+  state_.reset();
+}
+
+caf::behavior node_broker::make_behavior() {
+  schedule_tick();
+  return {
+    [this](const caf::io::new_connection_msg& msg) {
+      if (stopped_)
+        close(msg.handle);
+      else
+        add_connection(msg.handle, nullptr);
+    },
+    [this](caf::io::new_data_msg& msg) {
+      auto i = connections_.find(msg.handle);
+      if (i == connections_.end() || stopped_)
+        return;
+      auto& conn = *i->second;
+      bool keep = conn.proto.consume(msg.buf, steady_now());
+      conn.end_of_read();
+      if (keep && conn.link) {
+        by_link_.try_emplace(conn.link.get(), conn.hdl); // Accepted: known after the handshake.
+        drain(conn); // Replies and Downs produced while reading go out in the same write.
+      }              // Replies and Downs produced while reading go out in the same write.
+      write_out(conn, keep && !conn.close_reason);
+    },
+    [this](const caf::io::data_transferred_msg& msg) {
+      auto i = connections_.find(msg.handle);
+      if (i == connections_.end())
+        return;
+      auto& conn = *i->second;
+      conn.in_flight -= std::min(conn.in_flight, msg.written);
+      if (stopped_) {
+        finish_stop_if_drained();
+        return;
+      }
+      if (conn.link && conn.link->backlog() > 0 &&
+          conn.in_flight <= state_->settings.window.low_watermark)
+        drain(conn);
+    },
+    [this](const caf::io::connection_closed_msg& msg) {
+      auto i = connections_.find(msg.handle);
+      if (i == connections_.end())
+        return;
+      auto reason = i->second->close_reason;
+      if (!reason)
+        reason = make_error(error_code::node_down, i->second->peer_address + ": connection closed");
+      close_connection(msg.handle, reason);
+    },
+    [](const caf::io::acceptor_closed_msg&) {
+      // Only at shutdown.
+    },
+    [this](wake_atom, const peer_link_ptr& link) {
+      // While the window is full the wake stays pending: data_transferred_msg drains later.
+      if (auto i = by_link_.find(link.get()); i != by_link_.end())
+        drain(*connections_.at(i->second));
+    },
+    [this](connect_atom, const peer_link_ptr& link) {
+      if (stopped_) {
+        link->fail(make_error(error_code::node_down, "this node shut down"));
+        return;
+      }
+      auto where = parse_endpoint(link->endpoint());
+      auto fd = where ? start_connect(*where) : caf::expected<int>{where.error()};
+      if (!fd) {
+        state_->on_link_failed(link, false, fd.error());
+        link->fail(fd.error());
+        return;
+      }
+      add_connection(add_scribe(*fd), link);
+    },
+    [this](listen_atom, int fd) { add_doorman(fd); },
+    [this](tick_atom) {
+      if (!stopped_)
+        tick();
+    },
+    [this](stop_atom) { begin_stop(); },
+    [this](finish_atom) { finish_stop(); },
+  };
+}
+
+} // namespace troupe::net::detail

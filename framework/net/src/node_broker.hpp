@@ -1,0 +1,57 @@
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+
+#include <caf/io/broker.hpp>
+
+#include "node_state.hpp"
+#include "peer_link.hpp"
+
+namespace troupe::net::detail {
+
+class connection;
+
+/// The node's broker: owns every listening socket and connection of the node and runs on
+/// CAF's I/O thread (the middleman's multiplexer). It parses what arrives with each
+/// connection's `protocol` and delivers it to local actors, drains the links' queues into
+/// batched frames while the connection's send window has room, and runs the timers (heartbeats,
+/// silence and handshake bounds).
+class node_broker : public caf::io::broker {
+public:
+  node_broker(caf::actor_config& cfg, std::shared_ptr<node_state> state);
+  ~node_broker() override;
+
+  const char* name() const override { return "troupe.net.node"; }
+
+  caf::behavior make_behavior() override;
+
+  /// Drops the connections and the shared state (they refer back to this broker).
+  void on_exit() override;
+
+  /// @private Writes what the connection's protocol produced; closes it if `keep` is false.
+  void write_out(connection& conn, bool keep);
+
+  /// @private Moves the link's queue into the connection's protocol while the window has room.
+  void drain(connection& conn);
+
+  /// @private The shared node state.
+  node_state& state() noexcept { return *state_; }
+
+private:
+  connection* add_connection(caf::io::connection_handle hdl, peer_link_ptr link);
+  void close_connection(caf::io::connection_handle hdl, const caf::error& reason);
+  void tick();
+  void schedule_tick();
+  void begin_stop();
+  void finish_stop_if_drained();
+  void finish_stop();
+
+  std::shared_ptr<node_state> state_;
+  bool stopped_ = false;
+  bool finished_ = false;
+  std::unordered_map<caf::io::connection_handle, std::unique_ptr<connection>> connections_;
+  std::unordered_map<peer_link*, caf::io::connection_handle> by_link_;
+};
+
+} // namespace troupe::net::detail

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+
+#include "peer_link.hpp"
+#include "protocol.hpp"
+#include "replay_guard.hpp"
+#include "troupe/net/type_registry.hpp"
+
+namespace troupe {
+class system;
+} // namespace troupe
+
+namespace troupe::net::detail {
+
+/// A node's settings, read once from its `troupe.net.*` options.
+struct node_settings {
+  /// What every connection's protocol starts with (incarnation, secret, limits, timers).
+  protocol_config protocol;
+  /// The send window of every link.
+  window_config window;
+  /// The first delay before reconnecting to an endpoint after a failure...
+  std::chrono::milliseconds reconnect_delay{250};
+  /// ...doubled after each failed attempt up to this cap (with jitter).
+  std::chrono::milliseconds reconnect_cap{5000};
+};
+
+/// What the node's public face (any thread) and its broker (the I/O thread) share: settings,
+/// the replay guard, and the table of links by endpoint with each endpoint's reconnect backoff.
+class node_state {
+public:
+  node_state(troupe::system& sys, node_settings settings,
+             std::shared_ptr<const type_registry> types);
+
+  /// The troupe system (its registry resolves names in arriving messages).
+  troupe::system& sys;
+  /// Settings (immutable once the node runs).
+  const node_settings settings;
+  /// The types that cross (fixed once the node runs).
+  std::shared_ptr<const type_registry> types;
+  /// Refuses replayed handshake nonces, node-wide.
+  replay_guard guard;
+  /// The broker that owns every connection.
+  caf::actor broker;
+
+  /// The live link to `endpoint` (canonical text), connecting on demand. Errors: `node_down`
+  /// while the endpoint is in its reconnect backoff after a failure.
+  caf::expected<peer_link_ptr> link_for(const std::string& endpoint);
+
+  /// Makes a link for a peer that connected here (its announced `endpoint` may be empty); it
+  /// also serves sends to that endpoint unless another live link does.
+  peer_link_ptr adopt_inbound(const std::string& endpoint);
+
+  /// The broker reports that `link` failed with `reason` (`was_up`: after its handshake):
+  /// arms the endpoint's reconnect backoff. Called before the link fails its senders.
+  void on_link_failed(const peer_link_ptr& link, bool was_up, const caf::error& reason);
+
+  /// Forgets the broker and every link (they refer back to this state); the node is stopped.
+  void clear();
+
+  /// Records an endpoint this node listens on.
+  void add_endpoint(std::string endpoint);
+
+  /// The endpoints this node listens on.
+  std::vector<std::string> endpoints() const;
+
+private:
+  struct peer_entry {
+    peer_link_ptr link;
+    uint32_t failures = 0;
+    std::chrono::steady_clock::time_point next_attempt{};
+    caf::error last_error;
+  };
+
+  peer_link_ptr make_link(std::string endpoint);
+
+  mutable std::mutex mtx_;
+  std::unordered_map<std::string, peer_entry> peers_;
+  std::vector<std::string> endpoints_;
+  std::minstd_rand jitter_;
+};
+
+} // namespace troupe::net::detail

@@ -1,0 +1,336 @@
+#include "peer_link.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
+#include <caf/make_actor.hpp>
+#include <caf/message.hpp>
+#include <caf/send.hpp>
+
+#include "broker_messages.hpp"
+#include "engine_thread.hpp"
+#include "remote_proxy.hpp"
+#include "troupe/net/error.hpp"
+
+namespace troupe::net::detail {
+
+peer_link::peer_link(caf::actor_system& sys, const type_table& types, caf::actor broker,
+                     std::string endpoint, window_config cfg)
+    : sys_(sys), types_(types), broker_(std::move(broker)), endpoint_(std::move(endpoint)),
+      cfg_(cfg) {}
+
+peer_link::~peer_link() = default;
+
+// -- sending --------------------------------------------------------------------------------
+
+void peer_link::bounce(caf::mailbox_element& what, const caf::error& err) {
+  if (!what.sender)
+    return;
+  if (what.mid.is_request())
+    what.sender->enqueue(nullptr, what.mid.response_id(), caf::make_message(err), nullptr);
+  else if (!what.mid.is_response())
+    what.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(err), nullptr);
+}
+
+void peer_link::send(uint64_t target_id, const std::string& target_name,
+                     caf::mailbox_element_ptr what) {
+  outgoing item;
+  auto& content = what->content();
+  if (what->mid.is_response()) {
+    // A local actor answers a request that came from the peer: route it back by its id.
+    item.reply_to = what->mid.request_id().integer_value() & caf::message_id::request_id_mask;
+    if (content.match_elements<caf::error>())
+      item.error = to_error_fields(content.get_as<caf::error>(0));
+  } else {
+    item.target_id = target_id;
+    item.name = target_name;
+  }
+  if (!item.error) {
+    if (auto err = encode_into(item, types_, content)) {
+      bounce(*what, err);
+      return;
+    }
+  }
+  if (item.weight() > cfg_.max_message_size) {
+    bounce(*what,
+           make_error(error_code::frame_too_large, "a message of " + std::to_string(item.weight()) +
+                                                     " bytes exceeds the frame limit of " +
+                                                     std::to_string(cfg_.max_message_size)));
+    return;
+  }
+  std::unique_lock guard{mtx_};
+  if (failure_) {
+    auto err = failure_;
+    guard.unlock();
+    bounce(*what, err);
+    return;
+  }
+  if (auto err = admit(guard)) {
+    guard.unlock();
+    bounce(*what, err);
+    return;
+  }
+  bool newly_exported = false;
+  if (what->sender && !item.reply_to) {
+    item.sender_id = what->sender->id();
+    newly_exported =
+      exported_.emplace(item.sender_id, caf::actor_cast<caf::weak_actor_ptr>(what->sender)).second;
+  }
+  if (what->mid.is_request() && what->sender) {
+    item.request_id = next_request_id_++;
+    pending_.emplace(
+      item.request_id,
+      pending_request{caf::actor_cast<caf::weak_actor_ptr>(what->sender), what->mid});
+    item.sender = what->sender;
+  } else if (!what->mid.is_response()) {
+    item.sender = what->sender;
+  }
+  bool wake = push_locked(std::move(item));
+  guard.unlock();
+  if (wake)
+    wake_broker();
+  if (newly_exported) {
+    // Outside the lock: attaching to an actor that already exited runs the functor at once.
+    auto id = what->sender->id();
+    what->sender->get()->attach_functor([self = peer_link_ptr{this}, id] { self->unexport(id); });
+  }
+}
+
+void peer_link::unexport(uint64_t id) {
+  std::lock_guard guard{mtx_};
+  exported_.erase(id);
+}
+
+caf::error peer_link::admit(std::unique_lock<std::mutex>& guard) {
+  if (backlog_ <= cfg_.high_watermark)
+    return caf::none;
+  if (on_engine_thread()) {
+    // A CAF thread must never park: actors may queue up to the hard limit, then their sends
+    // fail with `overloaded` (memory stays bounded, and the sender learns it).
+    if (backlog_ <= cfg_.high_watermark * window_config::hard_limit_factor)
+      return caf::none;
+    return make_error(error_code::overloaded, endpoint_ + ": the send window is full");
+  }
+  // Outside CAF (main, a scoped actor's thread): wait for room like a blocking write.
+  room_.wait_for(guard, cfg_.send_timeout,
+                 [this] { return failure_ || backlog_ <= cfg_.low_watermark; });
+  if (failure_)
+    return failure_;
+  if (backlog_ > cfg_.low_watermark) {
+    // Waited its time: this message still goes (one per waiting thread), and sends by
+    // address fail as `overloaded` until the backlog drains.
+    overloaded_ = true;
+  }
+  return caf::none;
+}
+
+void peer_link::send_control(outgoing item) {
+  std::unique_lock guard{mtx_};
+  if (failure_ || !push_locked(std::move(item)))
+    return;
+  guard.unlock();
+  wake_broker();
+}
+
+uint64_t peer_link::start_lookup(const std::string& name, caf::strong_actor_ptr requester,
+                                 caf::message_id mid) {
+  std::unique_lock guard{mtx_};
+  if (failure_) {
+    auto err = failure_;
+    guard.unlock();
+    requester->enqueue(nullptr, mid.response_id(), caf::make_message(err), nullptr);
+    return 0;
+  }
+  outgoing item;
+  item.what = outgoing::kind::lookup;
+  item.name = name;
+  item.request_id = next_request_id_++;
+  pending_.emplace(item.request_id,
+                   pending_request{caf::actor_cast<caf::weak_actor_ptr>(requester), mid});
+  auto id = item.request_id;
+  if (push_locked(std::move(item))) {
+    guard.unlock();
+    wake_broker();
+  }
+  return id;
+}
+
+bool peer_link::push_locked(outgoing&& item) {
+  backlog_ += item.weight();
+  queue_.push_back(std::move(item));
+  return !std::exchange(wake_pending_, true);
+}
+
+void peer_link::wake_broker() {
+  // Outside the lock: the broker must not wait for the lock while this thread makes the
+  // system call that wakes the I/O thread.
+  caf::anon_send(broker_, wake_atom::value, peer_link_ptr{this});
+}
+
+// -- proxies and exported actors ------------------------------------------------------------
+
+caf::actor peer_link::make_proxy(uint64_t remote_id, const std::string& name) {
+  caf::actor_config cfg;
+  return caf::make_actor<remote_proxy, caf::actor>(sys_.next_actor_id(), sys_.node(), &sys_, cfg,
+                                                   peer_link_ptr{this}, remote_id, name);
+}
+
+caf::actor peer_link::proxy_of(uint64_t remote_id) {
+  std::unique_lock guard{mtx_};
+  auto& slot = proxies_[remote_id];
+  if (auto existing = slot.lock())
+    return caf::actor_cast<caf::actor>(std::move(existing));
+  auto result = make_proxy(remote_id, std::string{});
+  slot = caf::actor_cast<caf::weak_actor_ptr>(result);
+  auto err = failure_;
+  guard.unlock();
+  if (err) // A node known down: monitors of this proxy fire at once.
+    static_cast<remote_proxy*>(caf::actor_cast<caf::abstract_actor*>(result))->kill(err);
+  return result;
+}
+
+caf::actor peer_link::route_to(const std::string& name) {
+  std::unique_lock guard{mtx_};
+  auto& slot = routes_[name];
+  if (auto existing = slot.lock())
+    return caf::actor_cast<caf::actor>(std::move(existing));
+  auto result = make_proxy(0, name);
+  slot = caf::actor_cast<caf::weak_actor_ptr>(result);
+  auto err = failure_;
+  guard.unlock();
+  if (err)
+    static_cast<remote_proxy*>(caf::actor_cast<caf::abstract_actor*>(result))->kill(err);
+  return result;
+}
+
+uint64_t peer_link::export_actor(const caf::strong_actor_ptr& who) {
+  bool added = false;
+  {
+    std::lock_guard guard{mtx_};
+    added = exported_.emplace(who->id(), caf::actor_cast<caf::weak_actor_ptr>(who)).second;
+  }
+  auto id = who->id();
+  if (added)
+    who->get()->attach_functor([self = peer_link_ptr{this}, id] { self->unexport(id); });
+  return id;
+}
+
+caf::strong_actor_ptr peer_link::exported(uint64_t id) {
+  std::lock_guard guard{mtx_};
+  if (auto i = exported_.find(id); i != exported_.end())
+    return i->second.lock();
+  return nullptr;
+}
+
+// -- broker side ----------------------------------------------------------------------------
+
+std::vector<outgoing> peer_link::take_queue() {
+  std::vector<outgoing> result;
+  {
+    std::lock_guard guard{mtx_};
+    result.swap(queue_);
+    backlog_ = 0;
+    wake_pending_ = false; // The next item queued wakes the broker again.
+    overloaded_ = false;
+  }
+  room_.notify_all();
+  return result;
+}
+
+std::pair<caf::strong_actor_ptr, caf::message_id> peer_link::take_pending(uint64_t id) {
+  std::lock_guard guard{mtx_};
+  auto i = pending_.find(id);
+  if (i == pending_.end())
+    return {nullptr, caf::message_id{}};
+  auto result = std::pair{i->second.requester.lock(), i->second.mid};
+  pending_.erase(i);
+  if (!result.first) // The requester exited: nobody to deliver to, but the id was issued.
+    return {nullptr, result.second};
+  return result;
+}
+
+void peer_link::mark_up(uint64_t incarnation) {
+  std::lock_guard guard{mtx_};
+  up_ = true;
+  incarnation_ = incarnation;
+}
+
+void peer_link::fail(const caf::error& reason) {
+  std::unordered_map<uint64_t, pending_request> pending;
+  std::unordered_map<uint64_t, caf::weak_actor_ptr> proxies;
+  std::unordered_map<std::string, caf::weak_actor_ptr> routes;
+  std::vector<outgoing> queue;
+  {
+    std::lock_guard guard{mtx_};
+    if (failure_)
+      return;
+    failure_ = reason;
+    up_ = false;
+    pending.swap(pending_);
+    proxies.swap(proxies_);
+    routes.swap(routes_);
+    queue.swap(queue_);
+    exported_.clear();
+    backlog_ = 0;
+  }
+  room_.notify_all();
+  for (auto& [id, req] : pending)
+    if (auto who = req.requester.lock())
+      who->enqueue(nullptr, req.mid.response_id(), caf::make_message(reason), nullptr);
+  // Plain messages that never left: their senders learn it (requests were answered above).
+  for (auto& item : queue)
+    if (item.sender && item.request_id == 0 && item.what == outgoing::kind::message)
+      item.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(reason), nullptr);
+  auto kill_all = [&](auto& table) {
+    for (auto& [key, weak] : table)
+      if (auto proxy = weak.lock())
+        static_cast<remote_proxy*>(proxy->get())->kill(reason);
+  };
+  kill_all(proxies);
+  kill_all(routes);
+}
+
+void peer_link::on_down(uint64_t remote_id, const std::string& name, const caf::error& reason) {
+  caf::strong_actor_ptr proxy;
+  {
+    std::lock_guard guard{mtx_};
+    if (!name.empty()) {
+      if (auto i = routes_.find(name); i != routes_.end()) {
+        proxy = i->second.lock();
+        routes_.erase(i);
+      }
+    } else if (auto i = proxies_.find(remote_id); i != proxies_.end()) {
+      proxy = i->second.lock();
+      proxies_.erase(i);
+    }
+  }
+  if (proxy)
+    static_cast<remote_proxy*>(proxy->get())->kill(reason);
+}
+
+caf::error peer_link::failure() const {
+  std::lock_guard guard{mtx_};
+  return failure_;
+}
+
+bool peer_link::is_up() const {
+  std::lock_guard guard{mtx_};
+  return up_;
+}
+
+size_t peer_link::backlog() const {
+  std::lock_guard guard{mtx_};
+  return backlog_;
+}
+
+bool peer_link::overloaded() const {
+  std::lock_guard guard{mtx_};
+  return overloaded_;
+}
+
+uint64_t peer_link::incarnation() const {
+  std::lock_guard guard{mtx_};
+  return incarnation_;
+}
+
+} // namespace troupe::net::detail

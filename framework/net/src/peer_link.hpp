@@ -1,0 +1,175 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_control_block.hpp>
+#include <caf/error.hpp>
+#include <caf/execution_unit.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/ref_counted.hpp>
+#include <caf/weak_intrusive_ptr.hpp>
+
+#include "outgoing.hpp"
+
+namespace caf {
+class actor_system;
+} // namespace caf
+
+namespace troupe::net::detail {
+
+class remote_proxy;
+class type_table;
+
+/// Limits of a link's send window, from the node's `troupe.net.*` options.
+struct window_config {
+  /// Actors (on CAF threads, which never wait) may queue up to this many times the high
+  /// watermark before their sends fail with `overloaded`.
+  static constexpr size_t hard_limit_factor = 4;
+  /// Above this many queued bytes senders are slowed.
+  size_t high_watermark = 4 * 1024 * 1024;
+  /// Waiting senders resume below this many.
+  size_t low_watermark = 1024 * 1024;
+  /// How long a sender outside any actor waits for room before its send fails.
+  std::chrono::milliseconds send_timeout{10000};
+  /// The largest message, in bytes (the frame limit).
+  size_t max_message_size = 16 * 1024 * 1024;
+};
+
+/// Everything this node shares with one peer over one connection (one incarnation of the
+/// peer): the queue of outgoing items that sender threads fill and the broker drains, the
+/// proxies of the peer's actors, the local actors the peer may address by id, and the requests
+/// pending on the peer. Thread-safe; when the connection is lost, `fail` turns every proxy's
+/// monitor into a down message, every pending request into an error, and later sends into
+/// errors at their senders.
+class peer_link : public caf::ref_counted {
+public:
+  /// A link to `endpoint` (empty for a peer that connected here and listens nowhere);
+  /// `broker` drains it.
+  peer_link(caf::actor_system& sys, const type_table& types, caf::actor broker,
+            std::string endpoint, window_config cfg);
+  ~peer_link() override;
+
+  // -- sending (any thread) -----------------------------------------------------------------
+
+  /// Sends a message that a proxy of this peer received: encodes its payload here, on the
+  /// sender's thread, and queues it. `target_id`/`target_name` name the actor on the peer.
+  /// Failures reach the sender (an error reply to a request, an error message otherwise).
+  /// Above the high watermark a thread outside CAF waits for room (see `admit`).
+  void send(uint64_t target_id, const std::string& target_name, caf::mailbox_element_ptr what);
+
+  /// Queues a control item (monitor, demonitor, down, lookup).
+  void send_control(outgoing item);
+
+  /// Issues a wire request id for a lookup whose answer goes to `requester` as the response
+  /// to `mid`; returns 0 if the link is down (then `requester` already has the error).
+  uint64_t start_lookup(const std::string& name, caf::strong_actor_ptr requester,
+                        caf::message_id mid);
+
+  // -- proxies and exported actors (any thread) ---------------------------------------------
+
+  /// The proxy of the peer's actor `remote_id`; dead at once (node_down) if the link is down.
+  caf::actor proxy_of(uint64_t remote_id);
+
+  /// A proxy that routes every message to whatever holds `name` on the peer.
+  caf::actor route_to(const std::string& name);
+
+  /// Remembers `who` so the peer may address it by id; returns its id.
+  uint64_t export_actor(const caf::strong_actor_ptr& who);
+
+  /// Forgets the exported actor `id` (it exited).
+  void unexport(uint64_t id);
+
+  /// The local actor the peer may address as `id`, or null.
+  caf::strong_actor_ptr exported(uint64_t id);
+
+  // -- broker side --------------------------------------------------------------------------
+
+  /// Moves the queued items out (the broker calls it when it has room in its window); the
+  /// next item queued wakes the broker again.
+  std::vector<outgoing> take_queue();
+
+  /// The requester and message id of the wire request `id` (removed), or null.
+  std::pair<caf::strong_actor_ptr, caf::message_id> take_pending(uint64_t id);
+
+  /// The handshake finished: the peer is `incarnation`.
+  void mark_up(uint64_t incarnation);
+
+  /// The connection is lost (or could not be made): kills every proxy and fails every pending
+  /// request and every queued message with `reason`; later sends fail at once. Idempotent.
+  void fail(const caf::error& reason);
+
+  /// The proxy of `remote_id` or the route proxy of `name` got a Down: kill it with `reason`.
+  void on_down(uint64_t remote_id, const std::string& name, const caf::error& reason);
+
+  /// The error that `fail` recorded, or none while the link lives.
+  caf::error failure() const;
+
+  /// True once the handshake is done and until the link fails.
+  bool is_up() const;
+
+  /// Bytes queued and not yet taken by the broker.
+  size_t backlog() const;
+
+  /// True while senders outside actors gave up waiting for room and the backlog is still high.
+  bool overloaded() const;
+
+  /// The endpoint this link was made for (or that the peer announced), may be empty.
+  const std::string& endpoint() const noexcept { return endpoint_; }
+
+  /// The peer's incarnation id (0 until the handshake is done).
+  uint64_t incarnation() const;
+
+  /// The actor system (for proxies).
+  caf::actor_system& system() noexcept { return sys_; }
+
+private:
+  struct pending_request {
+    caf::weak_actor_ptr requester;
+    caf::message_id mid;
+  };
+
+  /// Queues `item` (the lock is held); true if the caller must wake the broker (after
+  /// unlocking), because no wake-up is pending yet.
+  bool push_locked(outgoing&& item);
+  /// Tells the broker that this link has queued items.
+  void wake_broker();
+  /// Tells the sender of `what` that it failed with `err`.
+  static void bounce(caf::mailbox_element& what, const caf::error& err);
+  /// Applies the send window to one more message (the lock is held): waits for room on
+  /// threads outside CAF, refuses with `overloaded` on CAF threads beyond the hard limit.
+  caf::error admit(std::unique_lock<std::mutex>& guard);
+  caf::actor make_proxy(uint64_t remote_id, const std::string& name);
+
+  caf::actor_system& sys_;
+  const type_table& types_;
+  caf::actor broker_;
+  std::string endpoint_;
+  window_config cfg_;
+
+  mutable std::mutex mtx_;
+  std::condition_variable room_;
+  caf::error failure_;
+  bool up_ = false;
+  bool wake_pending_ = false;
+  bool overloaded_ = false;
+  uint64_t incarnation_ = 0;
+  uint64_t next_request_id_ = 1;
+  size_t backlog_ = 0;
+  std::vector<outgoing> queue_;
+  std::unordered_map<uint64_t, pending_request> pending_;
+  std::unordered_map<uint64_t, caf::weak_actor_ptr> exported_;
+  std::unordered_map<uint64_t, caf::weak_actor_ptr> proxies_;
+  std::unordered_map<std::string, caf::weak_actor_ptr> routes_;
+};
+
+/// A counted reference to a link.
+using peer_link_ptr = caf::intrusive_ptr<peer_link>;
+
+} // namespace troupe::net::detail
