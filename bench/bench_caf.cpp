@@ -151,16 +151,19 @@ behavior worker(event_based_actor* self, actor sink) {
 struct collector_state {
   int received = 0;
   int64_t sum = 0;
+  bench::id_set ids{0};
 };
 
-/// Counts and sums the workers' numbers; reports both to main once all n arrived.
+/// Takes n numbers from the workers; reports how many distinct ones came, and their sum.
 behavior collector(stateful_actor<collector_state>* self, actor main, int n) {
+  self->state.ids = bench::id_set{n};
   return {
     [=](int x) {
       auto& st = self->state;
       st.sum += x;
+      st.ids.add(x);
       if (++st.received == n) {
-        self->send(main, 0, int64_t{n});
+        self->send(main, 0, st.ids.distinct());
         self->send(main, 1, st.sum);
         self->quit();
       }

@@ -145,12 +145,16 @@ task worker(co_actor& self, caf::actor collector) {
   self.send(collector, x);
 }
 
-/// Counts and sums the workers' numbers; reports both to main once all n arrived.
+/// Takes n numbers from the workers; reports how many distinct ones came, and their sum.
 task collector(co_actor& self, caf::actor main, int n) {
   int64_t sum = 0;
-  for (int i = 0; i < n; ++i)
-    sum += co_await self.receive<int>();
-  self.send(main, 0, int64_t{n});
+  bench::id_set ids{n};
+  for (int i = 0; i < n; ++i) {
+    auto x = co_await self.receive<int>();
+    sum += x;
+    ids.add(x);
+  }
+  self.send(main, 0, ids.distinct());
   self.send(main, 1, sum);
 }
 

@@ -96,6 +96,28 @@ struct result {
   bool timed_out = false;
 };
 
+/// The distinct ids in [0, n) seen so far: a collector that counts these, not its own loop,
+/// notices a worker that answered twice (and so another that never answered).
+class id_set {
+public:
+  explicit id_set(int64_t n) : seen_(static_cast<size_t>(n), false) {}
+
+  /// Records `id`; an id out of range or seen before is not counted.
+  void add(int64_t id) {
+    if (id < 0 || id >= static_cast<int64_t>(seen_.size()) || seen_[static_cast<size_t>(id)])
+      return;
+    seen_[static_cast<size_t>(id)] = true;
+    ++distinct_;
+  }
+
+  /// How many distinct ids in range were seen.
+  int64_t distinct() const noexcept { return distinct_; }
+
+private:
+  std::vector<bool> seen_;
+  int64_t distinct_ = 0;
+};
+
 /// The scheduler settings the running system really uses, as a JSON object.
 inline std::string settings_json(caf::actor_system& sys) {
   auto policy = caf::get_or(sys.config(), "scheduler.policy", caf::defaults::scheduler::policy);

@@ -55,208 +55,6 @@ task short_lived(co_actor&) {
 
 } // namespace
 
-// -- receive ----------------------------------------------------------------------------------
-
-TEST_CASE("co_actor: messages of one type are received in the order they were sent") {
-  constexpr int count = 1000;
-  troupe::system sys;
-  probe p{sys};
-  auto reader = sys.spawn(
-    [](co_actor& self, caf::actor reporter) -> task {
-      co_await wait_for_go(self);
-      for (int i = 0; i < count; ++i)
-        self.send(reporter, co_await self.receive<int>());
-    },
-    p.handle());
-  // The first half waits in the stash, the second half arrives while the actor receives.
-  for (int i = 0; i < count / 2; ++i)
-    p->send(reader, i);
-  p->send(reader, true);
-  for (int i = count / 2; i < count; ++i)
-    p->send(reader, i);
-  int in_order = 0;
-  for (int i = 0; i < count; ++i)
-    if (next<int>(p) == i)
-      ++in_order;
-  CHECK(in_order == count);
-}
-
-TEST_CASE("co_actor: a selective receive takes all ints first and then all strings in order") {
-  troupe::system sys;
-  probe p{sys};
-  auto reader = sys.spawn(
-    [](co_actor& self, caf::actor reporter) -> task {
-      co_await wait_for_go(self);
-      for (int i = 0; i < 4; ++i)
-        self.send(reporter, std::to_string(co_await self.receive<int>()));
-      for (int i = 0; i < 4; ++i)
-        self.send(reporter, co_await self.receive<std::string>());
-    },
-    p.handle());
-  p->send(reader, std::string{"a"});
-  p->send(reader, 1);
-  p->send(reader, std::string{"b"});
-  p->send(reader, 2);
-  p->send(reader, std::string{"c"});
-  p->send(reader, 3);
-  p->send(reader, true);
-  p->send(reader, std::string{"d"});
-  p->send(reader, 4);
-  std::vector<std::string> got;
-  for (int i = 0; i < 8; ++i)
-    got.push_back(next<std::string>(p));
-  CHECK(got == std::vector<std::string>{"1", "2", "3", "4", "a", "b", "c", "d"});
-}
-
-TEST_CASE("co_actor: a receive of several types returns a variant in arrival order") {
-  troupe::system sys;
-  probe p{sys};
-  auto reader = sys.spawn(
-    [](co_actor& self, caf::actor reporter) -> task {
-      co_await wait_for_go(self);
-      for (int i = 0; i < 5; ++i) {
-        auto x = co_await self.receive<int, std::string>();
-        static_assert(std::is_same_v<decltype(x), std::variant<int, std::string>>);
-        if (auto* n = std::get_if<int>(&x))
-          self.send(reporter, "int " + std::to_string(*n));
-        else
-          self.send(reporter, "string " + std::get<std::string>(x));
-      }
-      auto d = co_await self.receive<double>();
-      self.send(reporter, "double " + std::to_string(static_cast<int>(d * 10)));
-    },
-    p.handle());
-  p->send(reader, 1);
-  p->send(reader, std::string{"a"});
-  p->send(reader, 2.5);
-  p->send(reader, std::string{"b"});
-  p->send(reader, 3);
-  p->send(reader, true);
-  p->send(reader, std::string{"c"});
-  std::vector<std::string> got;
-  for (int i = 0; i < 6; ++i)
-    got.push_back(next<std::string>(p));
-  CHECK(got == std::vector<std::string>{"int 1", "string a", "string b", "int 3", "string c",
-                                        "double 25"});
-}
-
-TEST_CASE("co_actor: a receive of std::tuple<int, int> matches only a two-int message") {
-  troupe::system sys;
-  probe p{sys};
-  auto reader = sys.spawn(
-    [](co_actor& self, caf::actor reporter) -> task {
-      co_await wait_for_go(self);
-      auto [a, b] = co_await self.receive<std::tuple<int, int>>();
-      self.send(reporter, "pair " + std::to_string(a) + " " + std::to_string(b));
-      auto n = co_await self.receive<int>();
-      self.send(reporter, "int " + std::to_string(n));
-      auto [x, y, z] = co_await self.receive<std::tuple<int, int, int>>();
-      self.send(reporter, "triple " + std::to_string(x + y + z));
-    },
-    p.handle());
-  p->send(reader, 7);
-  p->send(reader, 1, 2, 3);
-  p->send(reader, 1, 2);
-  p->send(reader, true);
-  std::vector<std::string> got;
-  for (int i = 0; i < 3; ++i)
-    got.push_back(next<std::string>(p));
-  CHECK(got == std::vector<std::string>{"pair 1 2", "int 7", "triple 6"});
-}
-
-TEST_CASE("co_actor: a receive of caf::message takes any message in arrival order") {
-  troupe::system sys;
-  probe p{sys};
-  auto reader = sys.spawn(
-    [](co_actor& self, caf::actor reporter) -> task {
-      co_await wait_for_go(self);
-      for (int i = 0; i < 5; ++i)
-        self.send(reporter, caf::to_string(co_await self.receive<caf::message>()));
-    },
-    p.handle());
-  p->send(reader, 1);
-  p->send(reader, std::string{"x"});
-  p->send(reader, 1, 2);
-  p->send(reader, 2.5);
-  p->send(reader, true);
-  p->send(reader, std::string{"late"});
-  std::vector<std::string> got;
-  for (int i = 0; i < 5; ++i)
-    got.push_back(next<std::string>(p));
-  CHECK(got == std::vector<std::string>{
-                 caf::to_string(caf::make_message(1)),
-                 caf::to_string(caf::make_message(std::string{"x"})),
-                 caf::to_string(caf::make_message(1, 2)),
-                 caf::to_string(caf::make_message(2.5)),
-                 caf::to_string(caf::make_message(std::string{"late"})),
-               });
-}
-
-TEST_CASE("co_actor: a receive with timeout returns the value in time and nullopt after it") {
-  troupe::system sys;
-  probe p{sys};
-  auto reader = sys.spawn(
-    [](co_actor& self, caf::actor reporter) -> task {
-      auto in_time = co_await self.receive<int>(patience);
-      self.send(reporter, in_time.value_or(-1));
-      auto too_late = co_await self.receive<int>(20ms);
-      self.send(reporter, too_late.value_or(-1));
-      auto after_timeout = co_await self.receive<int>(patience);
-      self.send(reporter, after_timeout.value_or(-1));
-    },
-    p.handle());
-  p->send(reader, 1);
-  CHECK(next<int>(p) == 1);
-  CHECK(next<int>(p) == -1); // nobody sends during the 20 ms receive
-  p->send(reader, 3);
-  CHECK(next<int>(p) == 3);
-}
-
-namespace {
-
-/// Sends 2 to `target` once its own receive of `delay` has timed out: a timer made of a
-/// receive, so its deadline is ordered with the others on CAF's clock.
-task ticker(co_actor& self, caf::actor target, std::chrono::milliseconds delay) {
-  (void)co_await self.receive<bool>(delay);
-  self.send(target, 2);
-}
-
-} // namespace
-
-TEST_CASE("co_actor: the deadline of a receive that got its value does not end the next one") {
-  troupe::system sys;
-  probe p{sys};
-  auto reader = sys.spawn(
-    [](co_actor& self, caf::actor reporter) -> task {
-      // The first receive suspends (the test's 1 is not processed before this runs) and arms a
-      // deadline; the 1 then arrives, so the deadline becomes stale but is still pending.
-      auto first = co_await self.receive<int>(300ms);
-      self.send(reporter, first.value_or(-1));
-      // The ticker's deadline is armed later with the same delay, so CAF's clock delivers the
-      // stale deadline to this actor before the ticker sends 2.
-      self.spawn(ticker, self.handle(), 300ms);
-      auto second = co_await self.receive<int>(patience);
-      self.send(reporter, second.value_or(-1));
-    },
-    p.handle());
-  p->send(reader, 1);
-  CHECK(next<int>(p) == 1);
-  CHECK(next<int>(p) == 2);
-}
-
-TEST_CASE("co_actor: an actor that nobody refers to still gets its receive timeout") {
-  troupe::system sys;
-  probe p{sys};
-  // No handle is kept: only the pending receive keeps the actor alive (as CAF's `after` does).
-  (void)sys.spawn(
-    [](co_actor& self, caf::actor reporter) -> task {
-      auto nothing = co_await self.receive<int>(20ms);
-      self.send(reporter, nothing ? std::string{"value"} : std::string{"timed out"});
-    },
-    p.handle());
-  CHECK(next<std::string>(p) == "timed out");
-}
-
 // -- request and reply ------------------------------------------------------------------------
 
 namespace {
@@ -276,7 +74,7 @@ caf::behavior calculator(caf::event_based_actor*, int offset) {
 } // namespace
 
 TEST_CASE("co_actor: a request returns the reply by name and by handle") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   REQUIRE(sys.spawn_named("doubler", doubler));
   auto calc = sys.engine().spawn(calculator, 100);
@@ -310,7 +108,7 @@ TEST_CASE("co_actor: a request returns the reply by name and by handle") {
 }
 
 TEST_CASE("co_actor: a request returns the error that the receiver replies") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto refuser = sys.spawn([](co_actor& self) -> task {
     (void)co_await self.receive<int>();
@@ -334,35 +132,8 @@ TEST_CASE("co_actor: a request returns the error that the receiver replies") {
   caf::anon_send_exit(calc, caf::exit_reason::kill);
 }
 
-TEST_CASE("co_actor: an unanswered request times out and its late reply is dropped") {
-  troupe::system sys;
-  probe p{sys};
-  auto keeper = sys.spawn(
-    [](co_actor& self, caf::actor reporter) -> task {
-      auto n = co_await self.receive<int>();
-      auto promise = self.take_reply_promise(); // keeps the request open without answering
-      (void)co_await self.receive<std::string>();
-      promise.deliver(n * 100);
-      self.send(reporter, std::string{"delivered"});
-    },
-    p.handle());
-  auto requester = sys.spawn(
-    [](co_actor& self, caf::actor keeper, caf::actor reporter) -> task {
-      auto r = co_await self.request<int>(keeper, 50ms, 1);
-      self.send(reporter, error_of(r));
-      // The late reply (100) arrives before the test's 7 but is no message for receive.
-      self.send(reporter, co_await self.receive<int>());
-    },
-    keeper, p.handle());
-  CHECK(next<caf::error>(p) == caf::sec::request_timeout);
-  p->send(keeper, std::string{"reply now"});
-  CHECK(next<std::string>(p) == "delivered");
-  p->send(requester, 7);
-  CHECK(next<int>(p) == 7);
-}
-
 TEST_CASE("co_actor: a request to an actor that has exited fails with request_receiver_down") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto gone = sys.spawn(short_lived);
   p->monitor(gone);
@@ -377,7 +148,7 @@ TEST_CASE("co_actor: a request to an actor that has exited fails with request_re
 }
 
 TEST_CASE("co_actor: a request to an unknown name fails with unknown_name") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto requester = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -396,7 +167,7 @@ TEST_CASE("co_actor: a request to an unknown name fails with unknown_name") {
 }
 
 TEST_CASE("co_actor: a request consumed without a reply is answered with unanswered_request") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   // One receiver moves on to its next receive, the other finishes, neither replies.
   auto moves_on = sys.spawn([](co_actor& self) -> task {
@@ -421,7 +192,7 @@ TEST_CASE("co_actor: a request consumed without a reply is answered with unanswe
 }
 
 TEST_CASE("co_actor: take_reply_promise lets an actor answer a request later") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto server = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -456,7 +227,7 @@ TEST_CASE("co_actor: take_reply_promise lets an actor answer a request later") {
 }
 
 TEST_CASE("co_actor: reply to a message that is no request returns not_a_request") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto replier = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -477,7 +248,7 @@ TEST_CASE("co_actor: reply to a message that is no request returns not_a_request
 // -- monitors, links, exceptions --------------------------------------------------------------
 
 TEST_CASE("co_actor: a monitor delivers a down_msg with the source and the exit reason") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto killed = sys.spawn(waiter);
   auto finished = sys.spawn(waiter);
@@ -526,7 +297,7 @@ task linked_waiter(co_actor& self, caf::actor peer, caf::actor reporter) {
 } // namespace
 
 TEST_CASE("co_actor: an escaping exception ends the actor with coroutine_exception") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto thrower = sys.spawn([](co_actor& self) -> task {
     auto n = co_await self.receive<int>();
@@ -569,7 +340,7 @@ TEST_CASE("co_actor: an escaping exception ends the actor with coroutine_excepti
 }
 
 TEST_CASE("co_actor: with trap_exit a linked actor's exit arrives as exit_msg for receive") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto parent = sys.spawn(
     [](co_actor& self, caf::actor reporter) -> task {
@@ -594,7 +365,7 @@ TEST_CASE("co_actor: with trap_exit a linked actor's exit arrives as exit_msg fo
 
 TEST_CASE("co_actor: a hundred thousand actors each receive one message and all finish") {
   constexpr int count = 100'000;
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto one_shot = [](co_actor& self, caf::actor reporter) -> task {
     self.send(reporter, co_await self.receive<int>());
@@ -615,7 +386,7 @@ TEST_CASE("co_actor: a hundred thousand actors each receive one message and all 
 }
 
 TEST_CASE("co_actor: a stashed request is answered with request_receiver_down when its actor exits") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto string_waiter = [](co_actor& self) -> task { (void)co_await self.receive<std::string>(); };
   auto finishes = sys.spawn(string_waiter);
@@ -652,7 +423,7 @@ struct farewell {
 } // namespace
 
 TEST_CASE("co_actor: a pending receive timeout does not keep a killed actor alive") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto sleeper = sys.spawn(
     [](co_actor& self, farewell&, caf::actor reporter) -> task {

@@ -1,17 +1,10 @@
 # The core suites (registry, coroutine actors, system): one binary, one ctest test per case.
-include(${doctest_DIR}/doctest.cmake)
-
-add_executable(troupe_core_tests
-  test_main.cpp
-  registry_test.cpp
-  co_actor_test.cpp
-  system_test.cpp
-  extension_test.cpp
-  co_actor_failure_test.cpp)
-target_link_libraries(troupe_core_tests PRIVATE troupe::framework doctest::doctest)
-target_compile_options(troupe_core_tests PRIVATE -Wall -Wextra)
-
-# Names read "core/registry: ...", so `ctest -R core` selects these. A hang is a failure.
-doctest_discover_tests(troupe_core_tests
-  TEST_PREFIX "core/"
-  PROPERTIES TIMEOUT 120)
+# Names read "core/registry: ...", so `ctest -R core` selects these. Ordering and protocol
+# cases run on the deterministic kit (troupe::testing); the rest in real time on 4 workers.
+troupe_test_suite(troupe_core_tests
+  PREFIX "core/"
+  LIBS troupe::framework troupe::testing
+  SOURCES
+    registry_test.cpp name_cache_test.cpp system_test.cpp
+    co_actor_test.cpp co_actor_receive_test.cpp co_actor_stash_test.cpp co_actor_reply_test.cpp
+    co_actor_failure_test.cpp extension_test.cpp)

@@ -82,6 +82,11 @@ TEST_CASE("protobuf: malformed bytes are refused with an error, not a crash") {
 TEST_CASE("protobuf: to_string of a message holding a Protobuf value shows its fields") {
   troupe::test::Ping ping;
   ping.set_text("shown");
+  ping.set_seq(7);
   auto text = caf::to_string(caf::make_message(ping));
-  CHECK(text.find("shown") != std::string::npos);
+  CAPTURE(text);
+  // Field names and the number as text: the raw bytes would hold "shown" but neither of these.
+  CHECK(text.find("troupe.test.Ping") != std::string::npos);
+  CHECK(text.find(R"(text: \"shown\")") != std::string::npos);
+  CHECK(text.find("seq: 7") != std::string::npos);
 }

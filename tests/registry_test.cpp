@@ -5,8 +5,10 @@
 #include <atomic>
 #include <latch>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -48,7 +50,7 @@ caf::behavior adder(caf::event_based_actor*, int offset) {
 } // namespace
 
 TEST_CASE("registry: spawn_named makes an actor reachable by lookup and by name") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto beta = sys.spawn_named("beta", doubler);
   auto alpha = sys.spawn_named("alpha", doubler);
@@ -58,13 +60,24 @@ TEST_CASE("registry: spawn_named makes an actor reachable by lookup and by name"
   CHECK(resolves_to(sys, "beta", *beta));
   CHECK(sys.names() == std::vector<std::string>{"alpha", "beta"});
   CHECK(ask(p, *alpha, 21) == 42);
-  CHECK(!sys.send("beta", 1)); // an anonymous send by name is accepted
+  CHECK(ask(p, *beta, 4) == 8);
+  // An anonymous send by name reaches the actor: it arrives with no sender.
+  auto gamma = sys.spawn_named(
+    "gamma",
+    [](troupe::co_actor& self, caf::actor reporter) -> troupe::task {
+      auto n = co_await self.receive<int>();
+      self.send(reporter, n, self.sender() == nullptr);
+    },
+    p.handle());
+  REQUIRE(gamma);
+  CHECK(!sys.send("gamma", 1));
+  CHECK(next<std::tuple<int, bool>>(p) == std::tuple{1, true});
   sys.shutdown();
   CHECK(sys.names().empty());
 }
 
 TEST_CASE("registry: register_name gives an existing CAF actor one or more names") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto plain = sys.engine().spawn(adder, 100);
   REQUIRE(!sys.register_name("adder", plain));
@@ -80,7 +93,7 @@ TEST_CASE("registry: register_name gives an existing CAF actor one or more names
 }
 
 TEST_CASE("registry: a duplicate name is refused and nothing is spawned for it") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto starts = std::make_shared<std::atomic<int>>(0);
   auto first = sys.spawn_named("taken", counted, starts);
@@ -102,7 +115,7 @@ TEST_CASE("registry: a duplicate name is refused and nothing is spawned for it")
 }
 
 TEST_CASE("registry: invalid names are refused with invalid_name") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   auto starts = std::make_shared<std::atomic<int>>(0);
   auto plain = sys.engine().spawn(adder, 1);
   const std::vector<std::string> invalid{
@@ -132,7 +145,7 @@ TEST_CASE("registry: invalid names are refused with invalid_name") {
 }
 
 TEST_CASE("registry: a 255-byte name and multi-byte UTF-8 names are accepted") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   const std::vector<std::string> valid{
     std::string(255, 'n'),
@@ -156,7 +169,7 @@ TEST_CASE("registry: a 255-byte name and multi-byte UTF-8 names are accepted") {
 }
 
 TEST_CASE("registry: a name is freed when its actor exits and can be used again") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto starts = std::make_shared<std::atomic<int>>(0);
   for (int round = 0; round < 3; ++round) {
@@ -175,7 +188,7 @@ TEST_CASE("registry: a name is freed when its actor exits and can be used again"
 }
 
 TEST_CASE("registry: the name of a registered CAF actor is freed when it is killed") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   for (int round = 0; round < 3; ++round) {
     auto plain = sys.engine().spawn(adder, round);
@@ -188,7 +201,7 @@ TEST_CASE("registry: the name of a registered CAF actor is freed when it is kill
 }
 
 TEST_CASE("registry: unregister_name removes a name but leaves its actor running") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto named = sys.spawn_named("short-lived-name", doubler);
   REQUIRE(named);
@@ -209,7 +222,7 @@ TEST_CASE("registry: unregister_name removes a name but leaves its actor running
 }
 
 TEST_CASE("registry: sending to an unknown name returns unknown_name") {
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto err = sys.send("nobody", 1);
   CHECK(err == make_error(error_code::unknown_name));
@@ -230,7 +243,7 @@ TEST_CASE("registry: sending to an unknown name returns unknown_name") {
 TEST_CASE("registry: a send by name fails with unknown_name once the named actor exited") {
   // The sender's first send puts "target" in its name cache; after the target's down message
   // the cached entry must not be used.
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto target = sys.spawn_named("target", [](troupe::co_actor& self) -> troupe::task {
     (void)co_await self.receive<int>();
@@ -250,7 +263,7 @@ TEST_CASE("registry: a send by name fails with unknown_name once the named actor
 
 TEST_CASE("registry: of threads racing for one name exactly one wins") {
   constexpr int contenders = 8;
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   std::vector<caf::actor> actors;
   for (int i = 0; i < contenders; ++i)
     actors.push_back(sys.engine().spawn(adder, i));
@@ -337,7 +350,7 @@ TEST_CASE("registry: concurrent registering and sending by name keeps names and 
   constexpr int rounds = 50;
   constexpr int threads = 4;
   constexpr int iterations = 200;
-  troupe::system sys;
+  troupe::test::parallel_system sys;
   probe p{sys};
   auto t = std::make_shared<tallies>(actors);
   std::vector<caf::actor> handles;
@@ -407,4 +420,135 @@ TEST_CASE("registry: concurrent registering and sending by name keeps names and 
   CHECK(exact == actors);
   sys.await_all_actors_done();
   CHECK(sys.names().empty());
+}
+
+namespace {
+
+/// An argument whose copy throws, as a copy that runs out of memory would.
+struct copy_bomb {
+  copy_bomb() = default;
+  copy_bomb(const copy_bomb&) { throw std::runtime_error("copy_bomb copied"); }
+  copy_bomb(copy_bomb&&) noexcept = default;
+};
+
+} // namespace
+
+TEST_CASE("registry: a spawn_named whose actor cannot be constructed leaves the name free") {
+  troupe::test::parallel_system sys;
+  probe p{sys};
+  auto starts = std::make_shared<std::atomic<int>>(0);
+  auto body = [starts](troupe::co_actor& self, copy_bomb&) -> troupe::task {
+    ++*starts;
+    (void)co_await self.receive<int>();
+  };
+  copy_bomb bomb;
+  CHECK_THROWS_AS(sys.spawn_named("fragile", body, bomb), std::runtime_error);
+  CHECK(error_of(sys.lookup("fragile")) == make_error(error_code::unknown_name));
+  CHECK(sys.names().empty());
+  // The name was never bound, so it is free for the next actor.
+  auto second = sys.spawn_named("fragile", body, copy_bomb{});
+  REQUIRE(second);
+  CHECK(resolves_to(sys, "fragile", *second));
+  p->monitor(*second);
+  REQUIRE(!sys.send("fragile", 1));
+  CHECK(next_down(p, second->address()) == caf::exit_reason::normal);
+  CHECK(starts->load() == 1);
+}
+
+TEST_CASE("registry: spawn_named from inside an actor names its child and reports each error") {
+  troupe::test::parallel_system sys;
+  probe p{sys};
+  auto parent = sys.spawn(
+    [](troupe::co_actor& self, caf::actor reporter) -> troupe::task {
+      auto child = self.spawn_named("child", doubler);
+      self.send(reporter, child ? *child : caf::actor{});
+      self.send(reporter, error_of(self.spawn_named("child", doubler)));
+      self.send(reporter, error_of(self.spawn_named("", doubler)));
+      self.send(reporter, error_of(self.spawn_named("child@elsewhere:1", doubler)));
+      auto body = [](troupe::co_actor& self, copy_bomb&) -> troupe::task {
+        (void)co_await self.receive<int>();
+      };
+      copy_bomb bomb;
+      bool threw = false;
+      try {
+        (void)self.spawn_named("fragile-child", body, bomb);
+      } catch (const std::runtime_error&) {
+        threw = true;
+      }
+      self.send(reporter, threw);
+      self.send(reporter, error_of(self.spawn_named("fragile-child", body, copy_bomb{})));
+      co_return;
+    },
+    p.handle());
+  auto child = next<caf::actor>(p);
+  REQUIRE(child);
+  CHECK(resolves_to(sys, "child", child));
+  CHECK(ask(p, child, 21) == 42);
+  CHECK(next<caf::error>(p) == make_error(error_code::duplicate_name));
+  CHECK(next<caf::error>(p) == make_error(error_code::invalid_name));
+  CHECK(next<caf::error>(p) == make_error(error_code::invalid_name));
+  CHECK(next<bool>(p));
+  CHECK(next<caf::error>(p) == caf::error{}); // the name stayed free after the throw
+  CHECK(sys.lookup("fragile-child"));
+  sys.shutdown();
+}
+
+namespace {
+
+/// Sends by name to "target" until a send fails, then `extra` more times; reports how many
+/// succeeded and how many succeeded after the first failure (which must be none).
+troupe::task racing_sender(troupe::co_actor& self, int extra, caf::actor reporter) {
+  int succeeded = 0;
+  int after_failure = 0;
+  int failures = 0;
+  while (failures <= extra) {
+    if (self.send("target", 1)) {
+      ++failures;
+    } else if (failures > 0) {
+      ++after_failure;
+    } else {
+      ++succeeded;
+    }
+    // Yield through the mailbox, so the target gets workers while the senders run.
+    self.send(self.handle(), true);
+    (void)co_await self.receive<bool>();
+  }
+  self.send(reporter, succeeded, after_failure);
+}
+
+} // namespace
+
+TEST_CASE("registry: sends by name racing the target's exit fail from then on, never again succeed") {
+  constexpr int senders = 6;
+  constexpr int taken = 500;
+  troupe::test::parallel_system sys;
+  probe p{sys};
+  auto target = sys.spawn_named(
+    "target",
+    [](troupe::co_actor& self) -> troupe::task {
+      for (int i = 0; i < taken; ++i)
+        (void)co_await self.receive<int>();
+    });
+  REQUIRE(target);
+  p->monitor(*target);
+  for (int i = 0; i < senders; ++i)
+    sys.spawn(racing_sender, 20, p.handle());
+  // A thread outside the pool races too, through system::send.
+  std::atomic<int> thread_after_failure{0};
+  std::thread outsider([&] {
+    bool failed = false;
+    for (int i = 0; i < 100'000 && !failed; ++i)
+      failed = static_cast<bool>(sys.send("target", 1));
+    for (int i = 0; i < 100 && failed; ++i)
+      if (!sys.send("target", 1))
+        ++thread_after_failure;
+  });
+  int after_failure = 0;
+  for (int i = 0; i < senders; ++i)
+    after_failure += std::get<1>(next<std::tuple<int, int>>(p));
+  outsider.join();
+  CHECK(after_failure == 0);
+  CHECK(thread_after_failure.load() == 0);
+  CHECK(next_down(p, target->address()) == caf::exit_reason::normal);
+  CHECK(error_of(sys.lookup("target")) == make_error(error_code::unknown_name));
 }

@@ -10,9 +10,11 @@
 #include <tuple>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/after.hpp>
+#include <caf/deep_to_string.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 #include <caf/scoped_actor.hpp>
@@ -30,12 +32,38 @@ struct StringMaker<caf::error> {
   static String convert(const caf::error& x) { return caf::to_string(x).c_str(); }
 };
 
+/// Prints vectors in failed checks as CAF renders them, e.g. "[("timed", 1)]".
+template <class T>
+struct StringMaker<std::vector<T>> {
+  static String convert(const std::vector<T>& xs) { return caf::deep_to_string(xs).c_str(); }
+};
+
 } // namespace doctest
 
 namespace troupe::test {
 
 /// How long a test waits for a message that must come. Only a broken build hits this limit.
 inline constexpr std::chrono::seconds patience{5};
+
+/// Workers of the core suite's real-time tests: enough for actors to run in parallel and to
+/// steal work even on a 2-core host, where troupe's default (cores - 1) would be one.
+inline constexpr size_t test_workers = 4;
+
+namespace detail {
+
+/// The configuration of a `parallel_system`, built before the system that refers to it.
+struct parallel_config {
+  troupe::config settings;
+  parallel_config() { settings.set("scheduler.max-threads", test_workers); }
+};
+
+} // namespace detail
+
+/// A system with troupe's defaults but `test_workers` workers, whatever the host's cores.
+class parallel_system : private detail::parallel_config, public troupe::system {
+public:
+  parallel_system() : troupe::system(settings) {}
+};
 
 /// A scoped actor hidden from `await_all_actors_done`, so tests may call that (or
 /// `system::shutdown`) while it exists.

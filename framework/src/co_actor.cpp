@@ -259,6 +259,12 @@ caf::behavior co_actor_impl::make_behavior() {
   set_error_handler([this](caf::scheduled_actor*, caf::error& x) {
     on_system_message(caf::make_message(std::move(x)));
   });
+  // Spawned while the system shuts down, after its snapshot of the actors to stop: the
+  // shutdown waits for this actor, so stop it before its body runs.
+  if (system_->shutting_down()) {
+    quit(caf::exit_reason::user_shutdown);
+    return {};
+  }
   body_ = start();
   resume(body_.handle());
   if (body_.handle().done())

@@ -212,14 +212,25 @@ void system::await_all_actors_done() const {
 }
 
 void system::shutdown() {
+  begin_shutdown();
+  await_all_actors_done();
+  end_shutdown();
+  stop_extensions();
+}
+
+void system::begin_shutdown() {
+  // Raised before the snapshot: an actor missing from it was constructed after it, so its
+  // first activation (which checks the flag) comes later still and stops it.
+  ++shutting_down_;
   auto targets = live_.snapshot();
   for (auto& who : registry_.actors())
     targets.push_back(std::move(who));
   for (auto& who : targets)
     caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
-  targets.clear();
-  await_all_actors_done();
-  stop_extensions();
+}
+
+void system::end_shutdown() noexcept {
+  --shutting_down_;
 }
 
 } // namespace troupe

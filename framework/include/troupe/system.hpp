@@ -1,10 +1,12 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -54,7 +56,7 @@ public:
 
   /// Spawns a coroutine actor registered as `name` before it first runs, so that it and
   /// others can reach it by name at once. Errors: `invalid_name`, `duplicate_name` (nothing
-  /// is spawned then).
+  /// is spawned then). An exception from copying an argument propagates; the name stays free.
   template <class F, class... Ts>
   caf::expected<caf::actor> spawn_named(std::string_view name, F fun, Ts&&... xs) {
     return spawn_named_on(nullptr, name, std::move(fun), std::forward<Ts>(xs)...);
@@ -125,9 +127,21 @@ public:
   void await_all_actors_done() const;
 
   /// Sends an exit message with reason `user_shutdown` to every named actor and every running
-  /// coroutine actor, then waits for all actors to terminate. A `caf::scoped_actor` counts as
-  /// a running actor in CAF 0.17 (it cannot be hidden): call this after it went out of scope.
+  /// coroutine actor, then waits for all actors to terminate. A coroutine actor spawned while
+  /// this runs (by another thread, or by an actor) is stopped before its body runs. A
+  /// `caf::scoped_actor` counts as a running actor in CAF 0.17 (it cannot be hidden): call
+  /// this after it went out of scope.
   void shutdown();
+
+  /// @private First half of `shutdown`: from now on new coroutine actors stop before they
+  /// run; every named and coroutine actor is sent `user_shutdown`. Pair with `end_shutdown`.
+  void begin_shutdown();
+
+  /// @private Second half of `shutdown`: new coroutine actors run again.
+  void end_shutdown() noexcept;
+
+  /// @private Whether a shutdown is under way (new coroutine actors stop before they run).
+  bool shutting_down() const noexcept { return shutting_down_.load() > 0; }
 
   // -- extensions -------------------------------------------------------------------------
 
@@ -165,7 +179,15 @@ public:
                                            F fun, Ts&&... xs) {
     if (auto err = registry_.reserve(name))
       return err;
-    auto [handle, impl] = make<F, Ts...>(host, std::move(fun), std::forward<Ts>(xs)...);
+    caf::actor handle;
+    detail::co_actor_impl* impl = nullptr;
+    try {
+      std::tie(handle, impl) = make<F, Ts...>(host, std::move(fun), std::forward<Ts>(xs)...);
+    } catch (...) {
+      // Copying an argument may throw (bad_alloc, a user's copy): the name must not stay taken.
+      registry_.cancel(name);
+      throw;
+    }
     registry_.commit(name, caf::actor_cast<caf::strong_actor_ptr>(handle));
     impl->launch(host_or_dummy(host), false, false);
     return handle;
@@ -209,6 +231,9 @@ private:
   detail::live_actors live_;
   caf::actor_system engine_;
   caf::strong_actor_ptr timer_relay_;
+  /// The number of `shutdown` calls under way.
+  std::atomic<int> shutting_down_{0};
+
   // After the engine: extensions are stopped (and destroyed) before it goes.
   std::vector<std::unique_ptr<extension>> extensions_;
   remote_resolver* resolver_ = nullptr;
