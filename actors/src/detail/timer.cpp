@@ -5,7 +5,6 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/local_actor.hpp>
 #include <caf/mailbox_element.hpp>
-#include <caf/send.hpp>
 
 namespace troupe::actors::detail {
 
@@ -30,11 +29,6 @@ public:
 };
 
 } // namespace
-
-timer::~timer() {
-  if (relay_)
-    caf::anon_send_exit(relay_, caf::exit_reason::user_shutdown);
-}
 
 void timer::arm(caf::local_actor* self, caf::timespan delay, uint64_t id) {
   if (!relay_)

@@ -26,7 +26,10 @@ public:
   timer() = default;
   timer(const timer&) = delete;
   timer& operator=(const timer&) = delete;
-  ~timer();
+  /// Lets go of the relay without a message: it is freed once the timers it still waits for
+  /// have fired (or the clock dropped them at shutdown). An exit message sent from here could
+  /// reach a relay after the scheduler stopped, when the owner is destroyed late, and leak it.
+  ~timer() = default;
 
   /// Delivers `(expire_atom, id)` to `self` after `delay`.
   void arm(caf::local_actor* self, caf::timespan delay, uint64_t id);
