@@ -8,7 +8,8 @@ Default mode: for every case, every repetition runs each variant once, in turn (
 the starting variant rotating per repetition), so that a noisy minute hurts all variants alike.
 Variants: troupe (bench_troupe with troupe's defaults), caf-defaults (bench_caf with CAF's
 defaults), caf-best (bench_caf with the scheduler settings that bench_troupe reports it uses)
-and, for `counter`, python (bench/python/actor_scheduler.py). Writes bench/results/latest.md
+and, for `counter` and `buffer`, python (bench/python/actor_scheduler.py,
+bench/python/bounded_buffer.py). Writes bench/results/latest.md
 and latest.json (every raw run, the summary, the machine).
 
 --sweep runs bench_troupe and bench_caf on every case under a list of scheduler settings and
