@@ -5,7 +5,9 @@ add_executable(troupe_core_tests
   test_main.cpp
   registry_test.cpp
   co_actor_test.cpp
-  system_test.cpp)
+  system_test.cpp
+  extension_test.cpp
+  co_actor_failure_test.cpp)
 target_link_libraries(troupe_core_tests PRIVATE troupe::framework doctest::doctest)
 target_compile_options(troupe_core_tests PRIVATE -Wall -Wextra)
 

@@ -112,7 +112,7 @@ T value_or(const caf::expected<T>& x, U&& fallback) {
 }
 
 /// Whether `name` is registered for `who` right now.
-inline bool resolves_to(const troupe::system& sys, std::string_view name, const caf::actor& who) {
+inline bool resolves_to(troupe::system& sys, std::string_view name, const caf::actor& who) {
   auto found = sys.lookup(name);
   return found && *found == who;
 }

@@ -89,20 +89,43 @@ caf::actor co_actor::lookup(std::string_view name) const {
   return caf::actor_cast<caf::actor>(system_->registry().find(name));
 }
 
-caf::abstract_actor* co_actor::cached_lookup(std::string_view name) {
-  return names_.find(name, system_->registry());
+caf::abstract_actor* co_actor::cached_lookup(std::string_view address) {
+  return names_.find(address, system_->registry(), system_->resolver());
 }
 
-caf::expected<caf::actor> co_actor::resolve(const caf::actor& x) const {
+caf::error co_actor::send_failure(std::string_view address) const {
+  // Rare: ask again to learn why (the network layer's error for a remote address).
+  auto dest = destination(address);
+  return dest ? unknown_name(address) : std::move(dest.error());
+}
+
+caf::expected<caf::actor> co_actor::destination(const caf::actor& x) const {
   if (!x)
     return caf::make_error(caf::sec::invalid_argument, "request to a null actor handle");
   return x;
 }
 
-caf::expected<caf::actor> co_actor::resolve(std::string_view name) const {
-  if (auto who = lookup(name))
+caf::expected<caf::actor> co_actor::destination(std::string_view address) const {
+  if (auto who = lookup(address))
     return who;
-  return unknown_name(name);
+  return system_->route(address);
+}
+
+co_actor::request_awaiter<caf::actor> co_actor::resolve(std::string_view address) {
+  return resolve_within(address, default_request_timeout());
+}
+
+co_actor::request_awaiter<caf::actor> co_actor::resolve_within(std::string_view address,
+                                                               timespan timeout) {
+  if (auto who = lookup(address))
+    return {*this, caf::expected<caf::actor>{std::move(who)}};
+  auto remote = split_address(address);
+  auto* resolver = system_->resolver();
+  if (!remote || resolver == nullptr)
+    return {*this, caf::expected<caf::actor>{std::move(system_->route(address).error())}};
+  return {*this, resolver->lookup_actor(), timeout,
+          caf::make_message(resolve_atom::value, std::string{remote->name},
+                            std::string{remote->endpoint})};
 }
 
 void co_actor::monitor(const caf::actor& x) {
@@ -261,10 +284,10 @@ void co_actor_impl::resume(std::coroutine_handle<> h) {
 }
 
 void co_actor_impl::finish() {
-  if (current_request_.pending())
-    settle_request();
   auto escaped = body_.handle().promise().escaped;
   if (!escaped) {
+    if (current_request_.pending())
+      settle_request();
     quit();
     return;
   }
@@ -275,7 +298,14 @@ void co_actor_impl::finish() {
     what = e.what();
   } catch (...) {
   }
-  quit(make_error(error_code::coroutine_exception, std::move(what)));
+  // As Erlang's gen_server:call reports the callee's crash: the request being handled, and
+  // those waiting in the stash, fail with why the actor died.
+  auto reason = make_error(error_code::coroutine_exception, std::move(what));
+  if (current_request_.pending())
+    current_request_.deliver(reason);
+  if (!stash_.empty())
+    stash_.fail_and_clear(reason);
+  quit(std::move(reason));
 }
 
 void co_actor_impl::on_exit() {

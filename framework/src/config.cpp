@@ -72,6 +72,10 @@ size_t config::default_workers() {
   return cores > 1 ? cores - 1 : 1;
 }
 
+void config::add_extension(extension_factory make) {
+  extensions_.push_back(std::move(make));
+}
+
 std::optional<int> config::parse_command_line(int argc, char** argv, std::string_view about) {
   // CAF prints its option list to std::cout while parsing: catch it to put `about` first.
   std::ostringstream caf_help;

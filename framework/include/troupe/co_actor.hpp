@@ -100,12 +100,14 @@ public:
                                         std::forward<Ts>(xs)...));
   }
 
-  /// Sends `xs...` to the actor registered as `name`; returns `unknown_name` if there is none.
+  /// Sends `xs...` to the actor at `address`: a local name or `name@endpoint` (routed by name
+  /// on that node; never blocks). Returns `unknown_name` if no local actor has the name, or the
+  /// network layer's error for a remote address it cannot route.
   template <class... Ts>
-  caf::error send(std::string_view name, Ts&&... xs) {
-    auto* dest = cached_lookup(name);
+  caf::error send(std::string_view address, Ts&&... xs) {
+    auto* dest = cached_lookup(address);
     if (!dest)
-      return unknown_name(name);
+      return send_failure(address);
     enqueue(dest, caf::make_mailbox_element(ctrl(), caf::make_message_id(), {},
                                                   std::forward<Ts>(xs)...));
     return caf::none;
@@ -121,7 +123,7 @@ public:
   template <class... Rs, class Dest, class Rep, class Period, class... Ts>
   request_awaiter<Rs...> request(const Dest& dest, std::chrono::duration<Rep, Period> timeout,
                                  Ts&&... xs) {
-    return request_awaiter<Rs...>{*this, resolve(dest),
+    return request_awaiter<Rs...>{*this, destination(dest),
                                   std::chrono::duration_cast<timespan>(timeout),
                                   caf::make_message(std::forward<Ts>(xs)...)};
   }
@@ -130,7 +132,7 @@ public:
   template <class... Rs, class Dest, class T, class... Ts>
     requires(!detail::is_duration<std::decay_t<T>>)
   request_awaiter<Rs...> request(const Dest& dest, T&& x, Ts&&... xs) {
-    return request_awaiter<Rs...>{*this, resolve(dest), default_request_timeout(),
+    return request_awaiter<Rs...>{*this, destination(dest), default_request_timeout(),
                                   caf::make_message(std::forward<T>(x), std::forward<Ts>(xs)...)};
   }
 
@@ -165,8 +167,17 @@ public:
   template <class F, class... Ts>
   caf::expected<caf::actor> spawn_named(std::string_view name, F fun, Ts&&... xs);
 
-  /// The actor registered as `name`, or a null handle.
+  /// The actor registered as `name` in this process, or a null handle.
   caf::actor lookup(std::string_view name) const;
+
+  /// Awaits the actor at `address`: a local name (no suspension), or `name@endpoint`, whose
+  /// node is asked for a handle bound to the actor that holds the name now (monitoring it
+  /// observes that incarnation). Errors: `unknown_name`, the network layer's errors,
+  /// `sec::request_timeout` after `timeout` (default `troupe.request-timeout`).
+  request_awaiter<caf::actor> resolve(std::string_view address);
+  template <class Rep, class Period>
+  request_awaiter<caf::actor> resolve(std::string_view address,
+                                      std::chrono::duration<Rep, Period> timeout);
 
 protected:
   explicit co_actor(troupe::system& sys) noexcept : system_(&sys) {}
@@ -189,11 +200,14 @@ protected:
   static caf::error not_a_request();
   static caf::error unknown_name(std::string_view name);
 
-  /// The actor registered as `name`, through this actor's cache of recent names.
-  caf::abstract_actor* cached_lookup(std::string_view name);
+  /// The actor at `address` (local or remote), through this actor's cache of recent names.
+  caf::abstract_actor* cached_lookup(std::string_view address);
+  /// Why a send to `address` found no actor.
+  caf::error send_failure(std::string_view address) const;
 
-  caf::expected<caf::actor> resolve(const caf::actor& x) const;
-  caf::expected<caf::actor> resolve(std::string_view name) const;
+  caf::expected<caf::actor> destination(const caf::actor& x) const;
+  caf::expected<caf::actor> destination(std::string_view address) const;
+  request_awaiter<caf::actor> resolve_within(std::string_view address, timespan timeout);
 
   /// Takes the oldest stashed message that `slot` accepts, making it the current message.
   bool take_stashed(detail::wait_slot& slot);
@@ -266,9 +280,15 @@ public:
                   caf::message msg)
     : self_(self), dest_(std::move(dest)), timeout_(timeout), msg_(std::move(msg)) {}
 
+  /// An awaiter whose result is known without asking anyone: it does not suspend.
+  request_awaiter(co_actor& self, result_type ready)
+    : self_(self), dest_(caf::actor{}), timeout_(0), result_(std::move(ready)) {}
+
   bool await_ready() {
     if (self_.current_request_.pending())
       self_.settle_request();
+    if (result_)
+      return true;
     if (dest_)
       return false;
     result_.emplace(std::move(dest_.error()));
@@ -297,5 +317,11 @@ private:
   detail::wait_slot slot_;
   std::optional<result_type> result_;
 };
+
+template <class Rep, class Period>
+co_actor::request_awaiter<caf::actor>
+co_actor::resolve(std::string_view address, std::chrono::duration<Rep, Period> timeout) {
+  return resolve_within(address, std::chrono::duration_cast<timespan>(timeout));
+}
 
 } // namespace troupe

@@ -1,12 +1,18 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <caf/actor_system_config.hpp>
 
 namespace troupe {
+
+class extension;
+class system;
 
 /// The configuration of a troupe system: CAF's `actor_system_config` with troupe's defaults.
 ///
@@ -39,8 +45,22 @@ public:
   /// argument it names it on stderr and returns 2. Returns nullopt when the program should run.
   std::optional<int> parse_command_line(int argc, char** argv, std::string_view about);
 
+  /// Makes an extension for a starting system (see `troupe/extension.hpp`).
+  using extension_factory = std::function<std::unique_ptr<extension>(troupe::system&)>;
+
+  /// Adds a layer that every system started from this configuration creates once its engine
+  /// runs, in the order added, and stops before its engine goes (the network layer's
+  /// `troupe::net::enable(cfg)` calls it). Call it before the system starts.
+  void add_extension(extension_factory make);
+
+  /// The factories given to `add_extension`, in order.
+  const std::vector<extension_factory>& extensions() const noexcept { return extensions_; }
+
   /// The value of `troupe.request-timeout`.
   caf::timespan request_timeout = default_request_timeout;
+
+private:
+  std::vector<extension_factory> extensions_;
 };
 
 } // namespace troupe

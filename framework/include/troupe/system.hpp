@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -15,7 +17,9 @@
 #include "troupe/config.hpp"
 #include "troupe/detail/co_actor_impl.hpp"
 #include "troupe/detail/live_actors.hpp"
+#include "troupe/detail/message_pattern.hpp"
 #include "troupe/error.hpp"
+#include "troupe/extension.hpp"
 #include "troupe/registry.hpp"
 #include "troupe/task.hpp"
 
@@ -65,21 +69,50 @@ public:
   /// Removes `name`; false if it was not registered.
   bool unregister_name(std::string_view name);
 
-  /// The actor registered as `name`. Error: `unknown_name`.
-  caf::expected<caf::actor> lookup(std::string_view name) const;
+  /// The actor at `address`. A local name: the actor registered as it. `name@endpoint`: asks
+  /// that node (blocking the calling thread up to `troupe.request-timeout`, so never call it
+  /// from an actor: use `co_await self.resolve(address)` there) for a handle bound to the actor
+  /// that holds the name now. Errors: `unknown_name`, and the network layer's errors.
+  caf::expected<caf::actor> lookup(std::string_view address);
 
   /// All registered names, sorted.
   std::vector<std::string> names() const;
 
-  /// Sends `xs...` anonymously to the actor registered as `name`. Error: `unknown_name`.
+  /// Sends `xs...` anonymously to the actor at `address`: a local name, or `name@endpoint`
+  /// (routed by name on that node; never blocks). Error: `unknown_name` for a local name
+  /// nobody holds, or the network layer's error for a remote one.
   template <class... Ts>
-  caf::error send(std::string_view name, Ts&&... xs) {
-    auto dest = registry_.find(name);
-    if (!dest)
-      return make_error(error_code::unknown_name, std::string{name});
+  caf::error send(std::string_view address, Ts&&... xs) {
+    auto dest = registry_.find(address);
+    if (!dest) {
+      auto remote = route(address);
+      if (!remote)
+        return std::move(remote.error());
+      dest = caf::actor_cast<caf::strong_actor_ptr>(std::move(*remote));
+    }
     dest->enqueue(nullptr, caf::make_message_id(), caf::make_message(std::forward<Ts>(xs)...),
                   nullptr);
     return caf::none;
+  }
+
+  /// Sends a request from outside any actor and blocks the calling thread until its reply:
+  /// `caf::expected<R>` for one reply type, `expected<std::tuple<Rs...>>` for several,
+  /// `expected<void>` for none. `dest` is a handle, a local name or `name@endpoint`. Errors:
+  /// the receiver's error reply, `sec::request_timeout`, `sec::request_receiver_down`,
+  /// `sec::unexpected_response`, `unknown_name`. Never call it from an actor (it would block a
+  /// worker); it needs no `caf::scoped_actor`, so it never keeps `shutdown()` waiting.
+  template <class... Rs, class Dest, class Rep, class Period, class... Ts>
+  typename detail::reply_pattern<Rs...>::result_type
+  request(const Dest& dest, std::chrono::duration<Rep, Period> timeout, Ts&&... xs) {
+    using pattern = detail::reply_pattern<Rs...>;
+    auto target = handle_of(dest);
+    if (!target)
+      return std::move(target.error());
+    auto reply = blocking_request(*target, std::chrono::duration_cast<caf::timespan>(timeout),
+                                  caf::make_message(std::forward<Ts>(xs)...));
+    std::optional<typename pattern::result_type> out;
+    pattern::take(out, reply.content());
+    return std::move(*out);
   }
 
   /// The name registry itself.
@@ -95,6 +128,20 @@ public:
   /// coroutine actor, then waits for all actors to terminate. A `caf::scoped_actor` counts as
   /// a running actor in CAF 0.17 (it cannot be hidden): call this after it went out of scope.
   void shutdown();
+
+  // -- extensions -------------------------------------------------------------------------
+
+  /// The extension of type `T` that this system created (see `config::add_extension`), or null.
+  template <class T>
+  T* find_extension() const noexcept {
+    for (auto& ext : extensions_)
+      if (auto* x = dynamic_cast<T*>(ext.get()))
+        return x;
+    return nullptr;
+  }
+
+  /// The extension that resolves `name@endpoint` addresses, or null if none was added.
+  remote_resolver* resolver() const noexcept { return resolver_; }
 
   // -- access to the engine -----------------------------------------------------------------
 
@@ -127,6 +174,10 @@ public:
   /// @private The actor that turns timer events into deadline messages.
   const caf::strong_actor_ptr& timer_relay() const noexcept { return timer_relay_; }
 
+  /// @private A handle that forwards to the remote `name@endpoint` (see
+  /// `remote_resolver::route`). Error: `unknown_name` for a local name or without a resolver.
+  caf::expected<caf::actor> route(std::string_view address) const;
+
   /// @private Coroutine actors that have not exited yet.
   detail::live_actors& live() noexcept { return live_; }
 
@@ -144,6 +195,13 @@ private:
 
   caf::execution_unit* host_or_dummy(caf::execution_unit* host) noexcept;
 
+  caf::expected<caf::actor> handle_of(const caf::actor& x) const;
+  caf::expected<caf::actor> handle_of(std::string_view address) const;
+  /// The reply to `msg` sent to `dest` (an error reply or a timeout as a `caf::error` in it).
+  caf::message blocking_request(const caf::actor& dest, caf::timespan timeout, caf::message msg);
+  void start_extensions();
+  void stop_extensions() noexcept;
+
   std::unique_ptr<config> owned_cfg_;
   config& cfg_;
   // Declared before the engine: actors' exit hooks use them until the engine is gone.
@@ -151,6 +209,10 @@ private:
   detail::live_actors live_;
   caf::actor_system engine_;
   caf::strong_actor_ptr timer_relay_;
+  // After the engine: extensions are stopped (and destroyed) before it goes.
+  std::vector<std::unique_ptr<extension>> extensions_;
+  remote_resolver* resolver_ = nullptr;
+  bool extensions_stopped_ = false;
 };
 
 // -- co_actor members that need the system ---------------------------------------------------

@@ -5,6 +5,7 @@
 #include "troupe/co_actor.hpp"
 #include "troupe/config.hpp"
 #include "troupe/error.hpp"
+#include "troupe/extension.hpp"
 #include "troupe/registry.hpp"
 #include "troupe/system.hpp"
 #include "troupe/task.hpp"

@@ -9,6 +9,7 @@
 
 namespace troupe {
 class registry;
+class remote_resolver;
 } // namespace troupe
 
 namespace troupe::detail {
@@ -17,12 +18,16 @@ namespace troupe::detail {
 /// few string compares instead of a hash, a shard lock and two reference counts.
 ///
 /// Entries are valid while the registry's generation is the one they were made under: any
-/// bind or unbind anywhere empties the cache. A terminated actor is never returned, so a send
-/// to a name whose actor just exited fails as `unknown_name`, exactly as without the cache.
+/// bind or unbind anywhere empties the cache. A terminated actor is never returned but looked
+/// up again, so a send to a name whose actor just exited fails as `unknown_name`, exactly as
+/// without the cache, and a remote address whose handle died with its node (or that moved) is
+/// routed anew instead of being served from the cache.
 class name_cache {
 public:
-  /// The actor registered as `name` (null if none); asks `names` on a miss.
-  caf::abstract_actor* find(std::string_view name, const registry& names);
+  /// The actor at `address` (null if none): asks `names` on a miss, or `remote` for
+  /// `name@endpoint` (null `remote`: no network layer, so no remote actor).
+  caf::abstract_actor* find(std::string_view address, const registry& names,
+                            remote_resolver* remote);
 
   /// Forgets every entry. An exiting actor must call it: entries are strong references, and
   /// an actor that sent to its own name would otherwise keep itself alive.
