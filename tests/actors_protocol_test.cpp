@@ -9,6 +9,7 @@
 
 #include "troupe/actors/error.hpp"
 #include "troupe/actors/errors.pb.h"
+#include "troupe/system.hpp"
 
 using troupe::actors::actors_error;
 
@@ -27,4 +28,14 @@ TEST_CASE("protocol: every actors_error has the Protobuf ErrorCode of the same n
   // And no Protobuf code without a C++ enumerator.
   CHECK(checked == troupe::actors::ErrorCode_MAX);
   CHECK(checked == 11);
+}
+
+TEST_CASE("protocol: with add_error_names, the system renders pattern errors by name") {
+  troupe::config cfg;
+  troupe::actors::add_error_names(cfg);
+  troupe::system sys{cfg};
+  auto err = troupe::actors::make_error(actors_error::end_of_stream, "drained");
+  CHECK(sys.engine().render(err) == "troupe::actors::end_of_stream (drained)");
+  CHECK(sys.engine().render(troupe::actors::make_error(actors_error::closed)) ==
+        "troupe::actors::closed");
 }

@@ -26,7 +26,7 @@ if(STEP STREQUAL "install")
   endforeach()
   foreach(header troupe/troupe.hpp troupe/detail/co_actor_impl.hpp troupe/protobuf.hpp
                  troupe/extension.hpp troupe/net/net.hpp troupe/actors.hpp
-                 troupe/testing/deterministic_system.hpp)
+                 troupe/actors/bounded_buffer.hpp troupe/testing/deterministic_system.hpp)
     if(NOT EXISTS "${prefix}/include/${header}")
       message(FATAL_ERROR "not installed: include/${header}")
     endif()

@@ -54,6 +54,7 @@ struct sample_config : troupe::config {
   int32_t seed = 1;
 
   sample_config() {
+    troupe::actors::add_error_names(*this);
     opt_group{custom_options_, "global"}
       .add(clients, "clients", "random mode: number of clients (default 20)")
       .add(resources, "resources", "random mode: number of resource types (default 3)")

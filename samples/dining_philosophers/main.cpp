@@ -54,6 +54,7 @@ struct sample_config : troupe::config {
   caf::timespan timeout = std::chrono::milliseconds{200};
 
   sample_config() {
+    troupe::actors::add_error_names(*this);
     opt_group{custom_options_, "global"}
       .add(philosophers, "philosophers", "number of philosophers (>= 2, default 5)")
       .add(meals, "meals", "meals per philosopher (default 3)")

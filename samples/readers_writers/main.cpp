@@ -46,6 +46,7 @@ struct sample_config : troupe::config {
   caf::timespan hold = std::chrono::milliseconds{2};
 
   sample_config() {
+    troupe::actors::add_error_names(*this);
     opt_group{custom_options_, "global"}
       .add(readers, "readers", "number of readers (default 8)")
       .add(writers, "writers", "number of writers (default 2)")
