@@ -2,7 +2,8 @@
 # Runs the actor_scheduler sample and checks what it prints; registered by sample_tests.cmake.
 # usage: sample_actor_scheduler_check.sh BINARY CASE EXPECTED_DIR
 #   CASE: count (--n=1000 under three scheduler settings), quiet, python_n10, zero, bad_args, help,
-#         processes, roles, roles_peer_dies, processes_role_dies, processes_timeout
+#         processes, roles, roles_peer_dies, roles_peer_freezes, processes_role_dies,
+#         processes_role_freezes, processes_timeout
 # The multi-process cases start real processes on 127.0.0.1 (port 0, read back); the trap
 # kills every process this script started on every exit path.
 set -euo pipefail
@@ -30,9 +31,15 @@ err=$work/stderr
 fail() {
   echo "FAIL ($case): $*" >&2
   echo "--- stdout (first 20 lines):" >&2
-  head -n 20 "$out" >&2 || true
+  head -n 20 "$out" >&2 2>/dev/null || true
   echo "--- stderr:" >&2
-  cat "$err" >&2 || true
+  cat "$err" >&2 2>/dev/null || true
+  local f
+  for f in "$work"/*.err; do
+    [[ -e $f ]] || continue
+    echo "--- $(basename "$f"):" >&2
+    cat "$f" >&2
+  done
   exit 1
 }
 
@@ -175,6 +182,39 @@ roles_peer_dies)
   wait_outputs
   ! grep -q '^report:' "$work/counter.out" "$work/say_hello.out" || fail "a failed role reported"
   ;;
+roles_peer_freezes)
+  # say_hi freezes (SIGSTOP) after 300 numbers: counter sends the rest, then waits for say_hi's
+  # answer until the heartbeats find it silent (peer-timeout 1 s here) and exits 1 with
+  # node_down. say_hello, asked first, got every number and ends normally before that.
+  # say_hi stays stopped: the trap kills it.
+  start_role say_hello --quiet
+  start_role say_hi --quiet --freeze-after=300
+  start_role counter --n=100000 --quiet --say-hello="${endpoints[say_hello]}" \
+    --say-hi="${endpoints[say_hi]}" --troupe.net.peer-timeout=1s
+  wait_role counter
+  [[ $rc -eq 1 ]] || fail "counter exited with $rc, expected 1"
+  grep -q "say_hi@.*node_down" "$work/counter.err" || fail "counter's error is not node_down"
+  wait_role say_hello
+  [[ $rc -eq 0 ]] || fail "say_hello exited with $rc, expected 0"
+  kill -KILL "${pids[say_hi]}"
+  wait_role say_hi
+  wait_outputs
+  [[ $(cat "$work/say_hello.out") == "report: say_hello=100000" ]] ||
+    fail "say_hello did not report 100000 numbers"
+  [[ ! -s $work/counter.out ]] || fail "counter printed more than its endpoint"
+  ;;
+processes_role_freezes)
+  # A child frozen mid-run: its peers find it silent and fail, the launcher exits 1 and kills
+  # the frozen one too.
+  rc=0
+  timeout 60 "$bin" --processes --n=100000 --quiet --die-role=say_hi --freeze-after=300 \
+    --troupe.net.peer-timeout=1s >"$out" 2>"$err" || rc=$?
+  [[ $rc -eq 1 ]] || fail "the launcher exited with $rc, expected 1"
+  grep -Eq "^actor_scheduler: (counter|say_hello) \(pid [0-9]*\) exited with status 1" "$err" ||
+    fail "the launcher does not name the role that failed"
+  [[ ! -s $out ]] || fail "a failed run printed a summary"
+  expect_no_child_left
+  ;;
 processes_role_dies)
   # A child killed mid-run: the launcher exits 1 naming it and leaves no child behind.
   for role in say_hi counter say_hello; do
@@ -222,7 +262,8 @@ zero)
 bad_args)
   for args in --bogus --n=abc --n=-1 --n=99999999999 stray --role=dancer --role=counter \
     "--role=say_hi --say-hi=127.0.0.1:1" "--processes --role=say_hi" "--processes --die-role=x" \
-    "--processes --timeout=0" --die-after=3 "--role=say_hi --troupe.net.bogus=1"; do
+    "--processes --timeout=0" --die-after=3 "--role=say_hi --die-after=1 --freeze-after=1" \
+    "--role=say_hi --troupe.net.bogus=1"; do
     # shellcheck disable=SC2086 # some cases are two arguments
     run $args
     [[ $rc -ne 0 ]] || fail "exit code 0 for bad argument '$args'"
@@ -243,7 +284,8 @@ help)
   grep -q '^actor_scheduler: three named coroutine actors' "$out" || fail "--help does not say what it is"
   grep -q -- '--n=<int32>' "$out" || fail "--help does not list --n"
   grep -q -- '--quiet' "$out" || fail "--help does not list --quiet"
-  for option in --role --listen --say-hello --say-hi --processes --timeout --die-after --die-role; do
+  for option in --role --listen --say-hello --say-hi --processes --timeout --die-after \
+    --freeze-after --die-role; do
     grep -qE -- "^  $option(=| )" "$out" || fail "--help does not list $option"
   done
   ;;

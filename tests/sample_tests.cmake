@@ -48,6 +48,10 @@ add_sample_test(actor_scheduler roles
   "the three roles started one by one on port 0 report the local run's counts")
 add_sample_test(actor_scheduler roles_peer_dies
   "a role that dies makes the other two exit 1 with the error")
+add_sample_test(actor_scheduler roles_peer_freezes
+  "a role that freezes makes counter exit 1 with node_down after the peer timeout")
+add_sample_test(actor_scheduler processes_role_freezes
+  "a child frozen mid-run makes the launcher exit 1, with no child left")
 add_sample_test(actor_scheduler processes_role_dies
   "a child killed mid-run makes the launcher exit 1 naming it, with no child left")
 add_sample_test(actor_scheduler processes_timeout

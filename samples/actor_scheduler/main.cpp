@@ -49,7 +49,9 @@ constexpr const char* description =
   "when its part is done, or with status 1 and the error when a peer is lost.\n"
   "--processes starts the three roles as child processes, passes them each other's\n"
   "endpoints and prints what the one-process run prints. --die-after=K makes a role kill\n"
-  "itself (SIGKILL) when message K+1 arrives (with --processes: the role --die-role).\n"
+  "itself (SIGKILL) when message K+1 arrives, --freeze-after=K stop itself (SIGSTOP); with\n"
+  "--processes, the role --die-role=ROLE does. A frozen peer is lost after\n"
+  "--troupe.net.peer-timeout (4 s by default).\n"
   "\n";
 
 /// The sample's options, parsed by CAF from the command line or a config file.
@@ -63,6 +65,7 @@ struct scheduler_config : troupe::config {
   bool processes = false;
   int32_t timeout = 300;
   int64_t die_after = -1;
+  int64_t freeze_after = -1;
   std::string die_role;
 
   scheduler_config() {
@@ -76,7 +79,8 @@ struct scheduler_config : troupe::config {
       .add(processes, "processes", "run each actor in its own child process")
       .add(timeout, "timeout", "with --processes: seconds the run may take (default 300)")
       .add(die_after, "die-after", "kill the process (SIGKILL) after this many messages")
-      .add(die_role, "die-role", "with --processes: the role that gets --die-after");
+      .add(freeze_after, "freeze-after", "stop the process (SIGSTOP) after this many messages")
+      .add(die_role, "die-role", "with --processes: the role that gets --die/freeze-after");
   }
 };
 
@@ -109,15 +113,24 @@ void check(troupe::co_actor& self, const caf::error& err, const std::string& to)
     fail(self, "send to " + to, err);
 }
 
-/// Kills this process when `count` reaches `die_after` (-1: never), to show a lost process.
-void maybe_die(int64_t count, int64_t die_after) {
-  if (count == die_after)
+/// When this process should fail on purpose, to show how a lost process is reported
+/// (-1: never): after so many messages it kills (SIGKILL) or stops (SIGSTOP) itself.
+struct failure_plan {
+  int64_t die_after = -1;
+  int64_t freeze_after = -1;
+};
+
+/// Fails this process as `plan` says once `count` messages were handled.
+void maybe_fail(int64_t count, failure_plan plan) {
+  if (count == plan.die_after)
     raise(SIGKILL); // a crash: no goodbye, no closing of sockets by the program
+  if (count == plan.freeze_after)
+    raise(SIGSTOP); // a frozen process: its sockets stay open, nothing more is read
 }
 
 /// say_hello and say_hi: print every number as "<label> n" until counter is done.
 troupe::task greeter(troupe::co_actor& self, std::string name, std::string label, bool quiet,
-                     caf::actor collector, int64_t die_after) {
+                     caf::actor collector, failure_plan plan) {
   int64_t count = 0;
   bool watching = false;
   for (;;) {
@@ -135,7 +148,7 @@ troupe::task greeter(troupe::co_actor& self, std::string name, std::string label
       self.reply(count);
       break;
     }
-    maybe_die(count, die_after);
+    maybe_fail(count, plan);
     ++count;
     if (!quiet)
       print_line(label + " " + std::to_string(n));
@@ -146,7 +159,7 @@ troupe::task greeter(troupe::co_actor& self, std::string name, std::string label
 /// counter: counts down from the first number it receives to 0, by sending itself n-1, and
 /// sends each number to `greeters` (local names, or name@endpoint in other processes).
 troupe::task counter(troupe::co_actor& self, bool quiet, caf::actor collector,
-                     std::vector<std::string> greeters, int64_t die_after) {
+                     std::vector<std::string> greeters, failure_plan plan) {
   // Watch the greeters, so that losing one ends this actor with the reason rather than
   // sending into the void; resolving a remote one also connects to its process first.
   for (const auto& address : greeters) {
@@ -163,7 +176,7 @@ troupe::task counter(troupe::co_actor& self, bool quiet, caf::actor collector,
     if (auto* err = std::get_if<caf::error>(&msg))
       fail(self, "counter: a send failed", *err); // e.g. a lost node or a full send window
     auto n = std::get<int32_t>(msg);
-    maybe_die(count, die_after);
+    maybe_fail(count, plan);
     ++count;
     if (!quiet)
       print_line("counter: " + std::to_string(n));
@@ -203,11 +216,11 @@ int run(troupe::system& sys, const scheduler_config& cfg, const placement& where
     if (name == "counter")
       who = sys.spawn_named(name, counter, cfg.quiet, collector,
                             std::vector<std::string>{where.say_hello, where.say_hi},
-                            cfg.die_after);
+                            failure_plan{cfg.die_after, cfg.freeze_after});
     else
       who = sys.spawn_named(name, greeter, name,
                             name == "say_hello" ? std::string{"say hello"} : std::string{"say hi"},
-                            cfg.quiet, collector, cfg.die_after);
+                            cfg.quiet, collector, failure_plan{cfg.die_after, cfg.freeze_after});
     if (!who) {
       std::cerr << program << ": cannot spawn: " << sys.engine().render(who.error()) << "\n";
       return 1;
@@ -275,7 +288,8 @@ int run_processes(const scheduler_config& cfg, int argc, char** argv) {
     if (std::string_view arg{argv[i]}; arg.starts_with("--scheduler.") || arg.starts_with("--troupe."))
       plan.common_args.emplace_back(arg);
   plan.die_role = cfg.die_role;
-  plan.die_arg = "--die-after=" + std::to_string(cfg.die_after);
+  plan.die_arg = cfg.die_after >= 0 ? "--die-after=" + std::to_string(cfg.die_after)
+                                    : "--freeze-after=" + std::to_string(cfg.freeze_after);
   plan.timeout = std::chrono::seconds{cfg.timeout};
   return actor_scheduler::launch_processes(plan);
 }
@@ -314,10 +328,15 @@ std::optional<int> parse(scheduler_config& cfg, int argc, char** argv) {
     return bad("--role=counter needs --say-hello=ENDPOINT and --say-hi=ENDPOINT");
   if (cfg.role != "counter" && (!cfg.say_hello.empty() || !cfg.say_hi.empty()))
     return bad("--say-hello and --say-hi are for --role=counter");
-  if (!cfg.die_role.empty() && (!cfg.processes || !is_role(cfg.die_role) || cfg.die_after < 0))
-    return bad("--die-role=ROLE (counter, say_hello or say_hi) needs --processes and --die-after");
-  if (cfg.die_after >= 0 && cfg.role.empty() && cfg.die_role.empty())
-    return bad("--die-after needs --role or --die-role");
+  auto failing = cfg.die_after >= 0 || cfg.freeze_after >= 0;
+  if (cfg.die_after >= 0 && cfg.freeze_after >= 0)
+    return bad("--die-after and --freeze-after exclude each other");
+  if (!cfg.die_role.empty() && (!cfg.processes || !is_role(cfg.die_role) || !failing))
+    return bad("--die-role=ROLE (counter, say_hello or say_hi) needs --processes and "
+               "--die-after or --freeze-after");
+  if (failing && cfg.role.empty() && cfg.die_role.empty())
+    return bad(std::string{cfg.die_after >= 0 ? "--die-after" : "--freeze-after"} +
+               " needs --role or --die-role");
   if (cfg.processes && cfg.timeout <= 0)
     return bad("--timeout must be > 0, got " + std::to_string(cfg.timeout));
   return std::nullopt;
