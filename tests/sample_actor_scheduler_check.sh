@@ -3,7 +3,7 @@
 # usage: sample_actor_scheduler_check.sh BINARY CASE EXPECTED_DIR
 #   CASE: count (--n=1000 under three scheduler settings), quiet, python_n10, zero, bad_args, help,
 #         processes, roles, roles_peer_dies, roles_peer_freezes, processes_role_dies,
-#         processes_role_freezes, processes_timeout
+#         processes_role_freezes, processes_launcher_killed, processes_timeout
 # The multi-process cases start real processes on 127.0.0.1 (port 0, read back); the trap
 # kills every process this script started on every exit path.
 set -euo pipefail
@@ -56,6 +56,9 @@ expect_rc0() {
 summary_of() { # n
   echo "summary: say_hello=$1 say_hi=$1 counter=$(($1 + 1))"
 }
+
+# A frozen peer is lost after 1 s instead of 4 (heartbeats well within it: a busy peer is not).
+fast_heartbeats=(--troupe.net.heartbeat-interval=100ms --troupe.net.peer-timeout=1s)
 
 # Starts `--role=ROLE ARGS...` in the background with its stdout on a FIFO, reads the endpoint
 # it prints first into ${endpoints[ROLE]}, then copies the rest of its stdout to $work/ROLE.out.
@@ -184,13 +187,13 @@ roles_peer_dies)
   ;;
 roles_peer_freezes)
   # say_hi freezes (SIGSTOP) after 300 numbers: counter sends the rest, then waits for say_hi's
-  # answer until the heartbeats find it silent (peer-timeout 1 s here) and exits 1 with
-  # node_down. say_hello, asked first, got every number and ends normally before that.
-  # say_hi stays stopped: the trap kills it.
-  start_role say_hello --quiet
-  start_role say_hi --quiet --freeze-after=300
-  start_role counter --n=100000 --quiet --say-hello="${endpoints[say_hello]}" \
-    --say-hi="${endpoints[say_hi]}" --troupe.net.peer-timeout=1s
+  # answer until the heartbeats find it silent (peer-timeout 1 s here, heartbeats every 100 ms)
+  # and exits 1 with node_down. say_hello, asked first, got every number and ends normally
+  # before that. say_hi stays stopped: the trap kills it.
+  start_role say_hello --quiet "${fast_heartbeats[@]}"
+  start_role say_hi --quiet --freeze-after=300 "${fast_heartbeats[@]}"
+  start_role counter --n=1000 --quiet --say-hello="${endpoints[say_hello]}" \
+    --say-hi="${endpoints[say_hi]}" "${fast_heartbeats[@]}"
   wait_role counter
   [[ $rc -eq 1 ]] || fail "counter exited with $rc, expected 1"
   grep -q "say_hi@.*node_down" "$work/counter.err" || fail "counter's error is not node_down"
@@ -199,16 +202,16 @@ roles_peer_freezes)
   kill -KILL "${pids[say_hi]}"
   wait_role say_hi
   wait_outputs
-  [[ $(cat "$work/say_hello.out") == "report: say_hello=100000" ]] ||
-    fail "say_hello did not report 100000 numbers"
+  [[ $(cat "$work/say_hello.out") == "report: say_hello=1000" ]] ||
+    fail "say_hello did not report 1000 numbers"
   [[ ! -s $work/counter.out ]] || fail "counter printed more than its endpoint"
   ;;
 processes_role_freezes)
   # A child frozen mid-run: its peers find it silent and fail, the launcher exits 1 and kills
   # the frozen one too.
   rc=0
-  timeout 60 "$bin" --processes --n=100000 --quiet --die-role=say_hi --freeze-after=300 \
-    --troupe.net.peer-timeout=1s >"$out" 2>"$err" || rc=$?
+  timeout 60 "$bin" --processes --n=1000 --quiet --die-role=say_hi --freeze-after=300 \
+    "${fast_heartbeats[@]}" >"$out" 2>"$err" || rc=$?
   [[ $rc -eq 1 ]] || fail "the launcher exited with $rc, expected 1"
   grep -Eq "^actor_scheduler: (counter|say_hello) \(pid [0-9]*\) exited with status 1" "$err" ||
     fail "the launcher does not name the role that failed"
@@ -227,6 +230,24 @@ processes_role_dies)
     [[ ! -s $out ]] || fail "a failed run printed a summary"
     expect_no_child_left
   done
+  ;;
+processes_launcher_killed)
+  # The launcher killed (SIGKILL) mid-run: its children die with it (PR_SET_PDEATHSIG). They
+  # write their stderr to this FIFO too, so it reaches its end once every one has exited.
+  mkfifo "$work/launcher.err"
+  "$bin" --processes --n=2000000000 --quiet >"$out" 2>"$work/launcher.err" &
+  pids[launcher]=$!
+  exec 3<"$work/launcher.err"
+  for i in 1 2 3; do
+    line=
+    read -r -t 30 -u 3 line || fail "the launcher did not start its children"
+    [[ $line == "actor_scheduler: started "* ]] || fail "the launcher printed '$line'"
+  done
+  kill -KILL "${pids[launcher]}"
+  wait_role launcher
+  [[ $rc -eq 137 ]] || fail "the launcher exited with $rc, expected 137 (SIGKILL)"
+  timeout 30 cat <&3 >"$err" || fail "a child outlived the launcher"
+  exec 3<&-
   ;;
 processes_timeout)
   # A run longer than --timeout: the launcher exits 1 and leaves no child behind.

@@ -54,6 +54,8 @@ add_sample_test(actor_scheduler processes_role_freezes
   "a child frozen mid-run makes the launcher exit 1, with no child left")
 add_sample_test(actor_scheduler processes_role_dies
   "a child killed mid-run makes the launcher exit 1 naming it, with no child left")
+add_sample_test(actor_scheduler processes_launcher_killed
+  "the launcher killed mid-run leaves no child behind")
 add_sample_test(actor_scheduler processes_timeout
   "a run over --timeout makes the launcher exit 1, with no child left")
 
