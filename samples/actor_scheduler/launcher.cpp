@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace actor_scheduler {
@@ -87,8 +89,7 @@ public:
     start("say_hello", {});
     start("say_hi", {});
     pump([this] { return !children_[0].endpoint.empty() && !children_[1].endpoint.empty(); });
-    start("counter",
-          {"--say-hello=" + children_[0].endpoint, "--say-hi=" + children_[1].endpoint});
+    start("counter", {"--say-hello=" + children_[0].endpoint, "--say-hi=" + children_[1].endpoint});
     pump([this] {
       for (auto& c : children_)
         if (!c.exited || c.out >= 0)
@@ -182,7 +183,8 @@ private:
     signalfd_siginfo info;
     while (read(signals_, &info, sizeof(info)) == sizeof(info)) {
       if (info.ssi_signo != SIGCHLD)
-        throw launch_error{std::string{"stopped by "} + strsignal(static_cast<int>(info.ssi_signo))};
+        throw launch_error{std::string{"stopped by "} +
+                           strsignal(static_cast<int>(info.ssi_signo))};
     }
     for (auto& c : children_) {
       if (c.exited || waitpid(c.pid, &c.status, WNOHANG) != c.pid)
@@ -225,10 +227,15 @@ private:
         if (!line.starts_with(listening) || line.size() == listening.size())
           throw launch_error{c.role + " printed '" + line + "' instead of its endpoint"};
         c.endpoint = line.substr(listening.size());
-        std::cerr << program << ": started " << c.role << " (pid " << c.pid << ") on "
-                  << c.endpoint << "\n";
+        std::cerr << program << ": started " << c.role << " (pid " << c.pid << ") on " << c.endpoint
+                  << "\n";
       } else if (line.starts_with(report)) {
-        c.count = std::stoll(line.substr(report.size()));
+        int64_t count = 0;
+        auto digits = std::string_view{line}.substr(report.size());
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+        if (ec != std::errc{} || end != digits.data() + digits.size())
+          throw launch_error{c.role + " reported '" + line + "'"};
+        c.count = count;
       } else {
         std::cout << line << '\n';
       }

@@ -232,14 +232,25 @@ int run(troupe::system& sys, const scheduler_config& cfg, const placement& where
         return 1;
       }
   }
+  // Until every actor has ended, not just reported: a peer that monitors one (another process)
+  // is told by a hook that runs before the one telling this collector, so its Down is on its
+  // way before the system (and its node) stops. A report comes before its sender's down.
   std::map<std::string, int64_t> counts;
   caf::error failure;
-  while (counts.size() < where.here.size() && !failure)
+  size_t ended = 0;
+  while (ended < where.here.size() && !failure)
     self->receive(
       [&](report_atom, const std::string& name, int64_t count) { counts[name] = count; },
-      [&](caf::down_msg& down) { failure = std::move(down.reason); });
+      [&](caf::down_msg& down) {
+        ++ended;
+        failure = std::move(down.reason);
+      });
   if (failure) {
     std::cerr << program << ": an actor failed: " << sys.engine().render(failure) << "\n";
+    return 1;
+  }
+  if (counts.size() != where.here.size()) {
+    std::cerr << program << ": an actor ended without its report\n";
     return 1;
   }
   if (where.here.size() == 1)
@@ -285,7 +296,8 @@ int run_processes(const scheduler_config& cfg, int argc, char** argv) {
   if (cfg.quiet)
     plan.common_args.push_back("--quiet");
   for (int i = 1; i < argc; ++i) // settings of the runtime reach every child
-    if (std::string_view arg{argv[i]}; arg.starts_with("--scheduler.") || arg.starts_with("--troupe."))
+    if (std::string_view arg{argv[i]};
+        arg.starts_with("--scheduler.") || arg.starts_with("--troupe."))
       plan.common_args.emplace_back(arg);
   plan.die_role = cfg.die_role;
   plan.die_arg = cfg.die_after >= 0 ? "--die-after=" + std::to_string(cfg.die_after)
