@@ -42,6 +42,22 @@ add_sample_test(actor_scheduler python_n10 "the default prints the Python origin
 add_sample_test(actor_scheduler zero "--n=0 prints counter 0 and stops")
 add_sample_test(actor_scheduler bad_args "a bad option is an error that names it")
 add_sample_test(actor_scheduler help "--help says what the program is")
+add_sample_test(actor_scheduler processes
+  "--processes runs each actor in its own process and prints the local run's lines and summary")
+add_sample_test(actor_scheduler roles
+  "the three roles started one by one on port 0 report the local run's counts")
+add_sample_test(actor_scheduler roles_peer_dies
+  "a role that dies makes the other two exit 1 with the error")
+add_sample_test(actor_scheduler roles_peer_freezes
+  "a role that freezes makes counter exit 1 with node_down after the peer timeout")
+add_sample_test(actor_scheduler processes_role_freezes
+  "a child frozen mid-run makes the launcher exit 1, with no child left")
+add_sample_test(actor_scheduler processes_role_dies
+  "a child killed mid-run makes the launcher exit 1 naming it, with no child left")
+add_sample_test(actor_scheduler processes_launcher_killed
+  "the launcher killed mid-run leaves no child behind")
+add_sample_test(actor_scheduler processes_timeout
+  "a run over --timeout makes the launcher exit 1, with no child left")
 
 add_sample_test(task_scheduler python "prints the Python original's output byte for byte")
 add_sample_test(task_scheduler counts "--hello and --hi set the tasks' lengths")
