@@ -1,0 +1,14 @@
+# The pattern actors (troupe::actors): one binary, one ctest test per case.
+include(${doctest_DIR}/doctest.cmake)
+
+add_executable(troupe_actors_tests
+  test_main.cpp
+  actors_supervisor_test.cpp)
+target_link_libraries(troupe_actors_tests PRIVATE troupe::actors doctest::doctest)
+target_compile_options(troupe_actors_tests PRIVATE -Wall -Wextra)
+
+# Names read "actors/supervisor: ...", so `ctest -R actors/` selects these. A hang is a
+# failure.
+doctest_discover_tests(troupe_actors_tests
+  TEST_PREFIX "actors/"
+  PROPERTIES TIMEOUT 120)
