@@ -9,7 +9,7 @@ include(CMakePackageConfigHelpers)
 
 # The installed libraries. Each is exported as troupe::<its EXPORT_NAME> and its public headers
 # are <its source dir>/include. A new library (troupe_actors, troupe_net) is one more name here.
-set(troupe_libraries troupe_framework troupe_protobuf)
+set(troupe_libraries troupe_framework troupe_protobuf troupe_actors)
 
 # The umbrella target: links every library, in the build tree as in the installed package.
 add_library(troupe INTERFACE)

@@ -3,11 +3,17 @@ include(${doctest_DIR}/doctest.cmake)
 
 add_executable(troupe_actors_tests
   test_main.cpp
+  actors_bounded_buffer_test.cpp
+  actors_semaphore_test.cpp
+  actors_banker_test.cpp
+  actors_barrier_test.cpp
+  actors_event_test.cpp
+  actors_rw_guard_test.cpp
   actors_supervisor_test.cpp)
 target_link_libraries(troupe_actors_tests PRIVATE troupe::actors doctest::doctest)
 target_compile_options(troupe_actors_tests PRIVATE -Wall -Wextra)
 
-# Names read "actors/supervisor: ...", so `ctest -R actors/` selects these. A hang is a
+# Names read "actors/bounded_buffer: ...", so `ctest -R actors/` selects these. A hang is a
 # failure.
 doctest_discover_tests(troupe_actors_tests
   TEST_PREFIX "actors/"

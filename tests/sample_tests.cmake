@@ -8,6 +8,10 @@
 # as a .py file and run unchanged with Debian's Python 3.11.2:
 #   /usr/bin/python3 task_scheduler.py  > tests/expected/task_scheduler.txt
 #   /usr/bin/python3 actor_scheduler.py > tests/expected/actor_scheduler_n10.txt
+# tests/expected/producer_consumer.txt is the stdout of the asyncio producer/consumer program
+# (seeds/002, the `%%writefile co-routine.py` block around lines 1137-1185, saved verbatim):
+#   /usr/bin/python3 co-routine.py > tests/expected/producer_consumer.txt
+# Its last line is the elapsed time, which the check accepts as any number of seconds.
 if(NOT TARGET sample_actor_scheduler OR NOT TARGET sample_task_scheduler)
   return()
 endif()
@@ -35,3 +39,11 @@ add_sample_test(task_scheduler python "prints the Python original's output byte 
 add_sample_test(task_scheduler counts "--hello and --hi set the tasks' lengths")
 add_sample_test(task_scheduler bad_args "a bad option is an error that names it")
 add_sample_test(task_scheduler help "--help says what the program is")
+
+if(TARGET sample_producer_consumer)
+  add_sample_test(producer_consumer python "the default prints the Python original's lines")
+  add_sample_test(producer_consumer throughput
+    "the throughput mode consumes every item exactly once within the capacity")
+  add_sample_test(producer_consumer bad_args "a bad option is an error that names it")
+  add_sample_test(producer_consumer help "--help says what the program is")
+endif()

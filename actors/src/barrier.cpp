@@ -1,0 +1,117 @@
+#include "troupe/actors/barrier.hpp"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+
+#include "troupe/actors/error.hpp"
+#include "troupe/system.hpp"
+
+#include "detail/timer.hpp"
+#include "detail/waiting.hpp"
+
+namespace troupe::actors {
+
+namespace {
+
+using bar = barrier;
+
+/// A party waiting for its round to fill.
+struct waiting_party {
+  uint64_t id;
+  caf::actor_addr who;
+  caf::response_promise reply;
+};
+
+/// The barrier: the waiters of the current round and whether it is broken.
+class barrier_actor final : public caf::event_based_actor {
+public:
+  barrier_actor(caf::actor_config& cfg, int32_t parties, std::optional<caf::timespan> timeout)
+      : caf::event_based_actor(cfg), parties_(parties), timeout_(timeout) {}
+
+  caf::behavior make_behavior() override {
+    set_down_handler([this](caf::down_msg& x) { on_down(x.source, x.reason); });
+    return {
+      [this](bar::wait_atom) { arrive(timeout_); },
+      [this](bar::wait_within_atom, caf::timespan limit) { arrive(limit); },
+      [this](bar::abort_atom) { breaks("barrier aborted"); },
+      [this](bar::reset_atom) {
+        breaks("barrier reset");
+        broken_.clear();
+      },
+      [this](bar::stats_atom) {
+        return caf::make_message(static_cast<int32_t>(waiting_.size()), rounds_, !broken_.empty());
+      },
+      [this](detail::timer::expire_atom, uint64_t id) {
+        if (std::find_if(waiting_.begin(), waiting_.end(), [id](auto& w) { return w.id == id; }) !=
+            waiting_.end())
+          breaks("a barrier wait passed its time limit");
+      },
+    };
+  }
+
+private:
+  void arrive(std::optional<caf::timespan> limit) {
+    auto who = watched_.watch(this);
+    auto reply = make_response_promise();
+    if (!broken_.empty()) {
+      reply.deliver(make_error(actors_error::broken_barrier, broken_));
+      return;
+    }
+    auto index = static_cast<int32_t>(waiting_.size());
+    if (index + 1 == parties_) {
+      reply.deliver(index);
+      for (size_t i = 0; i < waiting_.size(); ++i)
+        waiting_[i].reply.deliver(static_cast<int32_t>(i));
+      waiting_.clear();
+      ++rounds_;
+      return;
+    }
+    auto id = ++next_id_;
+    waiting_.push_back({id, who, std::move(reply)});
+    if (limit)
+      timer_.arm(this, *limit, id);
+  }
+
+  /// Breaks the barrier: every waiter gets `broken_barrier` with `why`.
+  void breaks(std::string why) {
+    broken_ = std::move(why);
+    for (auto& w : waiting_)
+      w.reply.deliver(make_error(actors_error::broken_barrier, broken_));
+    waiting_.clear();
+  }
+
+  /// A party that crashed or was killed, or one that left while waiting, leaves a round that
+  /// cannot fill as counted; one that finished normally while not waiting has done its rounds.
+  void on_down(const caf::actor_addr& who, const caf::error& reason) {
+    watched_.forget(who);
+    auto before = waiting_.size();
+    detail::forget_waiters(waiting_, who);
+    if (reason || waiting_.size() != before)
+      breaks("a barrier party terminated");
+  }
+
+  int32_t parties_;
+  std::optional<caf::timespan> timeout_;
+  std::vector<waiting_party> waiting_;
+  /// Why the barrier is broken; empty while it is not.
+  std::string broken_;
+  uint64_t rounds_ = 0;
+  detail::watch_list watched_;
+  uint64_t next_id_ = 0;
+  detail::timer timer_;
+};
+
+} // namespace
+
+caf::expected<barrier> barrier::spawn(troupe::system& sys, int32_t parties,
+                                      std::optional<caf::timespan> timeout) {
+  if (parties < 1)
+    return make_error(actors_error::invalid_argument, "barrier parties must be >= 1");
+  return barrier{sys.engine().spawn<barrier_actor>(parties, timeout)};
+}
+
+} // namespace troupe::actors

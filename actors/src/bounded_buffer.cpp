@@ -1,0 +1,275 @@
+#include "troupe/actors/bounded_buffer.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/message_view.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/scheduled_actor.hpp>
+
+#include "troupe/actors/error.hpp"
+#include "troupe/system.hpp"
+
+#include "detail/timer.hpp"
+#include "detail/waiting.hpp"
+
+namespace troupe::actors {
+
+namespace {
+
+using buf = bounded_buffer;
+
+/// A take that waits for an item.
+struct waiting_taker {
+  uint64_t id;
+  caf::actor_addr who;
+  caf::response_promise reply;
+};
+
+/// A put that waits for room; its item is not in the buffer yet.
+struct waiting_producer {
+  uint64_t id;
+  caf::actor_addr who;
+  caf::response_promise reply;
+  caf::message item;
+};
+
+/// The buffer. Items handed out are remembered per taker until `task_done`, so that a
+/// terminated taker's items go back to the head of the buffer.
+class buffer_actor final : public caf::event_based_actor {
+public:
+  buffer_actor(caf::actor_config& cfg, size_t capacity) : caf::event_based_actor(cfg) {
+    stats_.capacity = capacity;
+  }
+
+  caf::behavior make_behavior() override {
+    set_down_handler([this](caf::down_msg& x) { on_down(x.source); });
+    // Puts carry any values after the atom, so they are matched here rather than by a
+    // behavior clause, which needs the types.
+    set_default_handler(
+      [this](caf::scheduled_actor*, caf::message_view& x) { return on_other(x); });
+    return {
+      [this](buf::take_atom) { take(std::nullopt); },
+      [this](buf::take_within_atom, caf::timespan wait) { take(wait); },
+      [this](buf::task_done_atom) -> caf::result<void> { return task_done(); },
+      [this](buf::join_atom) { join(); },
+      [this](buf::close_atom) { close(); },
+      [this](buf::stats_atom) { return current_stats(); },
+      [this](detail::timer::expire_atom, uint64_t id) {
+        auto err = make_error(actors_error::timeout, "bounded_buffer wait limit passed");
+        if (!detail::expire(takers_, id, err))
+          detail::expire(producers_, id, err);
+      },
+    };
+  }
+
+private:
+  // -- requests -------------------------------------------------------------------------------
+
+  caf::result<caf::message> on_other(caf::message_view& x) {
+    auto& xs = x.content();
+    if (xs.size() >= 1 && xs.match_element<buf::put_atom>(0)) {
+      put(x.move_content_to_message().drop(1), std::nullopt);
+      return caf::delegated<caf::message>{};
+    }
+    if (xs.size() >= 2 && xs.match_element<buf::put_within_atom>(0) &&
+        xs.match_element<caf::timespan>(1)) {
+      auto wait = xs.get_as<caf::timespan>(1);
+      put(x.move_content_to_message().drop(2), wait);
+      return caf::delegated<caf::message>{};
+    }
+    return caf::make_error(caf::sec::unexpected_message);
+  }
+
+  void put(caf::message item, std::optional<caf::timespan> wait) {
+    auto who = watch(); // before make_response_promise, which takes the sender out
+    auto reply = make_response_promise();
+    if (stats_.closed) {
+      reply.deliver(make_error(actors_error::closed, "put on a closed bounded_buffer"));
+      return;
+    }
+    if (producers_.empty() && items_.size() < stats_.capacity) {
+      accept(std::move(reply), std::move(item));
+      serve();
+      return;
+    }
+    ++stats_.put_waits;
+    auto id = ++next_id_;
+    producers_.push_back({id, who, std::move(reply), std::move(item)});
+    if (wait)
+      timer_.arm(this, *wait, id);
+  }
+
+  void take(std::optional<caf::timespan> wait) {
+    auto who = watch(); // before make_response_promise, which takes the sender out
+    auto reply = make_response_promise();
+    if (takers_.empty() && !items_.empty()) {
+      hand_out(reply, who);
+      serve();
+      return;
+    }
+    if (drained_for(who)) {
+      reply.deliver(make_error(actors_error::end_of_stream));
+      return;
+    }
+    auto id = ++next_id_;
+    takers_.push_back({id, who, std::move(reply)});
+    if (wait)
+      timer_.arm(this, *wait, id);
+  }
+
+  caf::result<void> task_done() {
+    auto held = held_.find(current_sender_addr());
+    if (held == held_.end() || held->second.empty())
+      return make_error(actors_error::nothing_taken,
+                        "task_done from an actor that holds no item of this bounded_buffer");
+    held->second.pop_front();
+    if (held->second.empty())
+      held_.erase(held);
+    --stats_.unfinished;
+    if (stats_.unfinished == 0)
+      finish_joins();
+    end_streams();
+    return caf::unit;
+  }
+
+  void join() {
+    auto reply = make_response_promise();
+    if (stats_.unfinished == 0)
+      reply.deliver(caf::unit);
+    else
+      joiners_.push_back(std::move(reply));
+  }
+
+  void close() {
+    stats_.closed = true;
+    for (auto& p : producers_)
+      p.reply.deliver(make_error(actors_error::closed, "bounded_buffer closed before the put"));
+    producers_.clear();
+    end_streams();
+  }
+
+  buffer_stats current_stats() const {
+    auto result = stats_;
+    result.size = items_.size();
+    return result;
+  }
+
+  // -- moving items ---------------------------------------------------------------------------
+
+  /// Acknowledges the put before the item moves on, as asyncio's `put` returns before a
+  /// waiting `get` runs.
+  void accept(caf::response_promise reply, caf::message item) {
+    reply.deliver(caf::unit);
+    items_.push_back(std::move(item));
+    ++stats_.puts;
+    ++stats_.unfinished;
+    stats_.high_water = std::max<uint64_t>(stats_.high_water, items_.size());
+  }
+
+  void hand_out(caf::response_promise& reply, const caf::actor_addr& who) {
+    auto item = std::move(items_.front());
+    items_.pop_front();
+    ++stats_.takes;
+    held_[who].push_back(item);
+    reply.deliver(std::move(item));
+  }
+
+  /// Moves items to waiting takers and waiting producers' items into the buffer, in arrival
+  /// order, until neither can move.
+  void serve() {
+    bool moved = true;
+    while (moved) {
+      moved = false;
+      while (!items_.empty() && !takers_.empty()) {
+        auto taker = std::move(takers_.front());
+        takers_.pop_front();
+        hand_out(taker.reply, taker.who);
+        moved = true;
+      }
+      while (!producers_.empty() && items_.size() < stats_.capacity) {
+        auto producer = std::move(producers_.front());
+        producers_.pop_front();
+        accept(std::move(producer.reply), std::move(producer.item));
+        moved = true;
+      }
+    }
+    end_streams();
+  }
+
+  /// Whether a take by `who` finds the stream ended: closed, empty, and no item held by
+  /// another taker that could still come back (its own items come back only if it dies).
+  bool drained_for(const caf::actor_addr& who) const {
+    if (!stats_.closed || !items_.empty())
+      return false;
+    return std::all_of(held_.begin(), held_.end(),
+                       [&](const auto& kv) { return kv.first == who || kv.second.empty(); });
+  }
+
+  void end_streams() {
+    if (!stats_.closed)
+      return;
+    for (auto i = takers_.begin(); i != takers_.end();) {
+      if (drained_for(i->who)) {
+        i->reply.deliver(make_error(actors_error::end_of_stream));
+        i = takers_.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+
+  void finish_joins() {
+    for (auto& j : joiners_)
+      j.deliver(caf::unit);
+    joiners_.clear();
+  }
+
+  // -- takers that terminate ------------------------------------------------------------------
+
+  caf::actor_addr current_sender_addr() {
+    return caf::actor_cast<caf::actor_addr>(current_sender());
+  }
+
+  /// The sender's address; monitors it once, so that its items come back if it terminates.
+  caf::actor_addr watch() { return watched_.watch(this); }
+
+  void on_down(const caf::actor_addr& who) {
+    watched_.forget(who);
+    detail::forget_waiters(takers_, who);
+    detail::forget_waiters(producers_, who);
+    auto held = held_.find(who);
+    if (held != held_.end()) {
+      auto& lost = held->second;
+      stats_.redelivered += lost.size();
+      items_.insert(items_.begin(), std::make_move_iterator(lost.begin()),
+                    std::make_move_iterator(lost.end()));
+      stats_.high_water = std::max<uint64_t>(stats_.high_water, items_.size());
+      held_.erase(held);
+    }
+    serve();
+  }
+
+  buffer_stats stats_;
+  std::deque<caf::message> items_;
+  std::deque<waiting_taker> takers_;
+  std::deque<waiting_producer> producers_;
+  std::vector<caf::response_promise> joiners_;
+  /// Items taken and not yet marked done, per taker, oldest first.
+  std::map<caf::actor_addr, std::deque<caf::message>> held_;
+  detail::watch_list watched_;
+  uint64_t next_id_ = 0;
+  detail::timer timer_;
+};
+
+} // namespace
+
+caf::expected<bounded_buffer> bounded_buffer::spawn(troupe::system& sys, size_t capacity) {
+  if (capacity == 0)
+    return make_error(actors_error::invalid_argument, "bounded_buffer capacity must be >= 1");
+  return bounded_buffer{sys.engine().spawn<buffer_actor>(capacity)};
+}
+
+} // namespace troupe::actors

@@ -1,0 +1,58 @@
+#pragma once
+
+// What every pattern actor does with requests that must wait: remember who sent them (and
+// monitor them once, to notice when they terminate), and answer them later, by id.
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <utility>
+
+#include <caf/actor_addr.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/error.hpp>
+#include <caf/scheduled_actor.hpp>
+
+namespace troupe::actors::detail {
+
+/// The actors a pattern actor monitors, each once: a down message then tells it to give
+/// back what that actor held and to forget its waiting requests.
+class watch_list {
+public:
+  /// Monitors the sender of the current message unless it is watched already; returns its
+  /// address (null for an anonymous sender). Call it before `make_response_promise`, which
+  /// moves the sender out of the current message.
+  caf::actor_addr watch(caf::scheduled_actor* self) {
+    auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
+    if (who && watched_.insert(who).second)
+      self->monitor(self->current_sender());
+    return who;
+  }
+
+  /// Forgets `who` after its down message.
+  void forget(const caf::actor_addr& who) { watched_.erase(who); }
+
+private:
+  std::set<caf::actor_addr> watched_;
+};
+
+/// Answers the waiter with `id` in `waiters` (entries with `id` and `reply`) with `err` and
+/// removes it; false if it is not waiting anymore.
+template <class Waiters> bool expire(Waiters& waiters, uint64_t id, const caf::error& err) {
+  auto i = std::find_if(waiters.begin(), waiters.end(), [id](auto& w) { return w.id == id; });
+  if (i == waiters.end())
+    return false;
+  i->reply.deliver(err);
+  waiters.erase(i);
+  return true;
+}
+
+/// Removes every waiter of `who` from `waiters` (entries with `who`); their replies are not
+/// answered, since `who` terminated.
+template <class Waiters> void forget_waiters(Waiters& waiters, const caf::actor_addr& who) {
+  waiters.erase(
+    std::remove_if(waiters.begin(), waiters.end(), [&](auto& w) { return w.who == who; }),
+    waiters.end());
+}
+
+} // namespace troupe::actors::detail

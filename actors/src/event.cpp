@@ -1,0 +1,74 @@
+#include "troupe/actors/event.hpp"
+
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+
+#include "troupe/actors/error.hpp"
+#include "troupe/system.hpp"
+
+#include "detail/timer.hpp"
+#include "detail/waiting.hpp"
+
+namespace troupe::actors {
+
+namespace {
+
+using ev = event;
+
+/// A wait for the flag.
+struct waiting_for_flag {
+  uint64_t id;
+  caf::response_promise reply;
+};
+
+/// The event: a flag and the waits for it.
+class event_actor final : public caf::event_based_actor {
+public:
+  using caf::event_based_actor::event_based_actor;
+
+  caf::behavior make_behavior() override {
+    return {
+      [this](ev::wait_atom) { wait(std::nullopt); },
+      [this](ev::wait_within_atom, caf::timespan limit) { wait(limit); },
+      [this](ev::set_atom) {
+        flag_ = true;
+        for (auto& w : waiting_)
+          w.reply.deliver(caf::unit);
+        waiting_.clear();
+      },
+      [this](ev::clear_atom) { flag_ = false; },
+      [this](ev::is_set_atom) { return flag_; },
+      [this](detail::timer::expire_atom, uint64_t id) {
+        detail::expire(waiting_, id, make_error(actors_error::timeout, "event wait limit"));
+      },
+    };
+  }
+
+private:
+  void wait(std::optional<caf::timespan> limit) {
+    auto reply = make_response_promise();
+    if (flag_) {
+      reply.deliver(caf::unit);
+      return;
+    }
+    auto id = ++next_id_;
+    waiting_.push_back({id, std::move(reply)});
+    if (limit)
+      timer_.arm(this, *limit, id);
+  }
+
+  bool flag_ = false;
+  std::vector<waiting_for_flag> waiting_;
+  uint64_t next_id_ = 0;
+  detail::timer timer_;
+};
+
+} // namespace
+
+event event::spawn(troupe::system& sys) {
+  return event{sys.engine().spawn<event_actor>()};
+}
+
+} // namespace troupe::actors
