@@ -8,6 +8,7 @@ add_executable(troupe_actors_tests
   actors_banker_test.cpp
   actors_barrier_test.cpp
   actors_event_test.cpp
+  actors_hedge_test.cpp
   actors_rw_guard_test.cpp
   actors_supervisor_test.cpp)
 target_link_libraries(troupe_actors_tests PRIVATE troupe::actors doctest::doctest)
