@@ -5,6 +5,7 @@ add_executable(troupe_actors_tests
   test_main.cpp
   actors_bounded_buffer_test.cpp
   actors_semaphore_test.cpp
+  actors_shared_dict_test.cpp
   actors_banker_test.cpp
   actors_barrier_test.cpp
   actors_event_test.cpp
