@@ -11,7 +11,8 @@ add_executable(troupe_actors_tests
   actors_event_test.cpp
   actors_hedge_test.cpp
   actors_rw_guard_test.cpp
-  actors_supervisor_test.cpp)
+  actors_supervisor_test.cpp
+  actors_worker_pool_test.cpp)
 target_link_libraries(troupe_actors_tests PRIVATE troupe::actors doctest::doctest)
 target_compile_options(troupe_actors_tests PRIVATE -Wall -Wextra)
 
