@@ -110,6 +110,9 @@ struct pending_job {
 struct slot_state {
   caf::actor worker;
   std::optional<uint64_t> running;
+  /// The incarnation that runs `running`: its down message may come after the new
+  /// incarnation's hello.
+  caf::actor_addr running_on;
   std::deque<uint64_t> queued;
 
   size_t load() const noexcept { return queued.size() + (running ? 1 : 0); }
@@ -220,6 +223,7 @@ private:
     auto id = slot.queued.front();
     slot.queued.pop_front();
     slot.running = id;
+    slot.running_on = slot.worker.address();
     request(slot.worker, caf::infinite, run_atom::value, jobs_.at(id).work)
       .then([this, id, s](job_done& done) { finish(id, s, std::move(done.result)); },
             // The worker died with the job: its down message decides (retry or fail).
@@ -259,13 +263,21 @@ private:
   }
 
   void on_worker_down(const caf::down_msg& x) {
-    for (auto& slot : slots_) {
-      if (!slot.worker || slot.worker.address() != x.source)
+    for (size_t s = 0; s < slots_.size(); ++s) {
+      auto& slot = slots_[s];
+      bool current = slot.worker && slot.worker.address() == x.source;
+      bool ran_job = slot.running && slot.running_on == x.source;
+      if (!current && !ran_job)
         continue;
       ++stats_.crashes;
-      slot.worker = nullptr;
-      if (auto lost = std::exchange(slot.running, std::nullopt))
-        retry_or_fail(*lost, x.reason);
+      if (current)
+        slot.worker = nullptr; // until the restarted worker says hello
+      if (ran_job) {
+        auto lost = *slot.running;
+        slot.running.reset();
+        retry_or_fail(lost, x.reason);
+        run_next(s); // the new incarnation may have said hello already
+      }
       return;
     }
   }
