@@ -8,7 +8,9 @@
 /// argument tuple for argument-less ones, which UBSan reports (see DESIGN.md).
 
 #include <cstdint>
+#include <deque>
 #include <string>
+#include <utility>
 
 #include <caf/all.hpp>
 
@@ -317,12 +319,163 @@ bench::result run_selective(caf::actor_system& sys, const bench::options& opts) 
   return res;
 }
 
+// -- buffer: a bounded buffer written in plain CAF ------------------------------------------
+
+using buf_put_atom = caf::atom_constant<caf::atom("put")>;
+using buf_take_atom = caf::atom_constant<caf::atom("take")>;
+using buf_done_atom = caf::atom_constant<caf::atom("done")>;
+using buf_close_atom = caf::atom_constant<caf::atom("close")>;
+
+/// The plain CAF buffer: puts wait for room, takes for items, both through response promises
+/// (as troupe's does, without its per-taker bookkeeping for redelivery).
+struct buffer_state {
+  std::deque<int64_t> items;
+  std::deque<caf::response_promise> takers;
+  std::deque<std::pair<caf::response_promise, int64_t>> producers;
+  int64_t unfinished = 0;
+  bool closed = false;
+};
+
+/// Hands items to waiting takers and admits waiting producers while there is room.
+void serve(stateful_actor<buffer_state>* self, size_t capacity) {
+  auto& s = self->state;
+  for (bool moved = true; moved;) {
+    moved = false;
+    while (!s.items.empty() && !s.takers.empty()) {
+      s.takers.front().deliver(s.items.front());
+      s.takers.pop_front();
+      s.items.pop_front();
+      moved = true;
+    }
+    while (!s.producers.empty() && s.items.size() < capacity) {
+      auto [reply, x] = std::move(s.producers.front());
+      s.producers.pop_front();
+      reply.deliver(caf::unit);
+      s.items.push_back(x);
+      ++s.unfinished;
+      moved = true;
+    }
+  }
+  if (s.closed && s.items.empty())
+    for (auto& t : std::exchange(s.takers, {}))
+      t.deliver(caf::make_error(caf::sec::request_receiver_down));
+}
+
+behavior bounded_buffer(stateful_actor<buffer_state>* self, size_t capacity) {
+  return {
+    [=](buf_put_atom, int64_t x) {
+      self->state.producers.emplace_back(self->make_response_promise(), x);
+      serve(self, capacity);
+    },
+    [=](buf_take_atom) {
+      self->state.takers.push_back(self->make_response_promise());
+      serve(self, capacity);
+    },
+    [=](buf_done_atom) { --self->state.unfinished; },
+    [=](buf_close_atom) {
+      self->state.closed = true;
+      serve(self, capacity);
+    },
+  };
+}
+
+/// Puts n items (me * n + i) one after the other, then reports to main.
+class buffer_producer : public event_based_actor {
+public:
+  buffer_producer(caf::actor_config& cfg, actor q, actor main, int me, int n)
+      : event_based_actor(cfg), q_(std::move(q)), main_(std::move(main)), me_(me), n_(n) {}
+
+  behavior make_behavior() override {
+    next();
+    return {[](int) {}};
+  }
+
+private:
+  void next() {
+    if (i_ == n_) {
+      send(main_, bench::buffer_producer_tag(me_), int64_t{0});
+      quit();
+      return;
+    }
+    request(q_, caf::infinite, buf_put_atom::value, int64_t{me_} * n_ + i_).then([this] {
+      ++i_;
+      next();
+    });
+  }
+
+  actor q_;
+  actor main_;
+  int me_;
+  int n_;
+  int i_ = 0;
+};
+
+/// Takes items and marks each done until the buffer is closed and drained.
+class buffer_consumer : public event_based_actor {
+public:
+  buffer_consumer(caf::actor_config& cfg, actor q, actor main, int me)
+      : event_based_actor(cfg), q_(std::move(q)), main_(std::move(main)), me_(me) {}
+
+  behavior make_behavior() override {
+    next();
+    return {[](int) {}};
+  }
+
+private:
+  void next() {
+    request(q_, caf::infinite, buf_take_atom::value)
+      .then(
+        [this](int64_t x) {
+          sum_ += x;
+          ++count_;
+          send(q_, buf_done_atom::value);
+          next();
+        },
+        [this](caf::error&) {
+          send(main_, bench::buffer_sum_tag(me_), sum_);
+          send(main_, bench::buffer_count_tag(me_), count_);
+          quit();
+        });
+  }
+
+  actor q_;
+  actor main_;
+  int me_;
+  int64_t sum_ = 0;
+  int64_t count_ = 0;
+};
+
+bench::result run_buffer(caf::actor_system& sys, const bench::options& opts) {
+  bench::result res;
+  res.unit = "items/s";
+  auto n = static_cast<int>(opts.n);
+  auto q = sys.spawn(bounded_buffer, bench::buffer_capacity);
+  caf::scoped_actor main{sys};
+  bench::stopwatch clock;
+  for (int c = 0; c < bench::buffer_consumers; ++c)
+    sys.spawn<buffer_consumer>(q, actor{main}, c);
+  for (int p = 0; p < bench::buffer_producers; ++p)
+    sys.spawn<buffer_producer>(q, actor{main}, p, n);
+  bench::await_reports(main, bench::buffer_producers, clock, opts, res);
+  if (res.timed_out)
+    return res;
+  main->send(q, buf_close_atom::value);
+  auto got = bench::await_reports(main, 2 * bench::buffer_consumers, clock, opts, res);
+  clock.stop(res);
+  res.units = static_cast<double>(bench::buffer_producers) * n;
+  if (!res.timed_out)
+    bench::check_buffer(res, got, n);
+  return res;
+}
+
 bench::result run(caf::actor_system& sys, const bench::options& opts) {
-  return bench::run_case<caf::actor_system>(sys, opts, {{"counter", run_counter},
-                                          {"pingpong", run_pingpong},
-                                          {"spawn", run_spawn},
-                                          {"skynet", run_skynet},
-                                          {"selective", run_selective}});
+  return bench::run_case<caf::actor_system>(sys, opts,
+                                            {{"counter", run_counter},
+                                             {"pingpong", run_pingpong},
+                                             {"spawn", run_spawn},
+                                             {"skynet", run_skynet},
+                                             {"selective", run_selective},
+                                             {"buffer", run_buffer}});
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include <troupe/actors/bounded_buffer.hpp>
 #include <troupe/troupe.hpp>
 
 #include "harness.hpp"
@@ -266,12 +267,70 @@ bench::result run_selective(troupe::system& sys, const bench::options& opts) {
   return res;
 }
 
+// -- buffer: producers and consumers on a troupe::actors::bounded_buffer ----------------------
+
+using troupe::actors::bounded_buffer;
+
+/// Puts n items (me * n + i), then reports to main.
+task buffer_producer(co_actor& self, bounded_buffer q, caf::actor main, int me, int n) {
+  for (int i = 0; i < n; ++i)
+    if (!co_await q.put(self, int64_t{me} * n + i, std::chrono::minutes{10}))
+      break;
+  self.send(main, bench::buffer_producer_tag(me), int64_t{0});
+}
+
+/// Takes items and marks each done until the stream ends; reports their sum and count.
+task buffer_consumer(co_actor& self, bounded_buffer q, caf::actor main, int me) {
+  int64_t sum = 0;
+  int64_t count = 0;
+  for (;;) {
+    auto x = co_await q.take<int64_t>(self, std::chrono::minutes{10});
+    if (!x)
+      break;
+    sum += *x;
+    ++count;
+    // Not awaited, as bench_caf's consumer and asyncio's q.task_done() do not wait either.
+    self.send(q.handle(), bounded_buffer::task_done_atom::value);
+  }
+  self.send(main, bench::buffer_sum_tag(me), sum);
+  self.send(main, bench::buffer_count_tag(me), count);
+}
+
+bench::result run_buffer(troupe::system& sys, const bench::options& opts) {
+  bench::result res;
+  res.unit = "items/s";
+  auto n = static_cast<int>(opts.n);
+  auto q = bounded_buffer::spawn(sys, bench::buffer_capacity);
+  if (!q) {
+    res.error = "cannot spawn the buffer";
+    return res;
+  }
+  caf::scoped_actor main{sys.engine()};
+  bench::stopwatch clock;
+  for (int c = 0; c < bench::buffer_consumers; ++c)
+    sys.spawn(buffer_consumer, *q, caf::actor{main}, c);
+  for (int p = 0; p < bench::buffer_producers; ++p)
+    sys.spawn(buffer_producer, *q, caf::actor{main}, p, n);
+  bench::await_reports(main, bench::buffer_producers, clock, opts, res);
+  if (res.timed_out)
+    return res;
+  main->send(q->handle(), bounded_buffer::close_atom::value);
+  auto got = bench::await_reports(main, 2 * bench::buffer_consumers, clock, opts, res);
+  clock.stop(res);
+  res.units = static_cast<double>(bench::buffer_producers) * n;
+  if (!res.timed_out)
+    bench::check_buffer(res, got, n);
+  return res;
+}
+
 bench::result run(troupe::system& sys, const bench::options& opts) {
-  return bench::run_case<troupe::system>(sys, opts, {{"counter", run_counter},
+  return bench::run_case<troupe::system>(sys, opts,
+                                         {{"counter", run_counter},
                                           {"pingpong", run_pingpong},
                                           {"spawn", run_spawn},
                                           {"skynet", run_skynet},
-                                          {"selective", run_selective}});
+                                          {"selective", run_selective},
+                                          {"buffer", run_buffer}});
 }
 
 } // namespace

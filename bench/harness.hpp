@@ -32,7 +32,8 @@ namespace bench {
 /// The sizes of a run. Zero means "the case's default" (see `defaults_for`).
 struct options {
   std::string case_name;
-  /// counter: n; pingpong: round trips; spawn: actors; selective: receives.
+  /// counter: n; pingpong: round trips; spawn: actors; selective: receives; buffer: items per
+  /// producer.
   size_t n = 0;
   /// skynet: levels below the root (leaves = width^depth).
   size_t depth = 6;
@@ -54,6 +55,8 @@ inline size_t default_n(std::string_view case_name) {
     return 100'000;
   if (case_name == "selective")
     return 10'000;
+  if (case_name == "buffer")
+    return 1'000;
   return 0;
 }
 
@@ -63,7 +66,7 @@ class config : public Base {
 public:
   config() {
     caf::config_option_adder{this->custom_options_, "global"}
-      .add(opts.case_name, "case", "counter, pingpong, spawn, skynet or selective")
+      .add(opts.case_name, "case", "counter, pingpong, spawn, skynet, selective or buffer")
       .add(opts.n, "n", "size of the case (0: its default)")
       .add(opts.depth, "depth", "skynet: depth of the tree (default 6)")
       .add(opts.width, "width", "skynet: children per actor (default 10)")
@@ -230,6 +233,19 @@ inline int64_t skynet_actors(size_t width, size_t depth) {
   return total;
 }
 
+// -- buffer: the shape of issue 11's bounded-buffer benchmark --------------------------------
+
+/// 40 producers put n items each into a buffer of capacity 50; 40 consumers take them, mark
+/// each done, and report their sum and count when the closed buffer is drained.
+inline constexpr int buffer_producers = 40;
+inline constexpr int buffer_consumers = 40;
+inline constexpr size_t buffer_capacity = 50;
+
+/// The report tags of the buffer case: producers' "done", consumers' sums and counts.
+inline int buffer_producer_tag(int p) { return 1'000'000 + p; }
+inline int buffer_sum_tag(int c) { return 2'000'000 + c; }
+inline int buffer_count_tag(int c) { return 3'000'000 + c; }
+
 /// Reports that actors send to main: (tag, value) pairs, keyed by tag.
 using reports = std::map<int, int64_t>;
 
@@ -249,6 +265,22 @@ inline reports await_reports(caf::scoped_actor& self, size_t count, const stopwa
                   caf::after(std::chrono::milliseconds(static_cast<int64_t>(left * 1000) + 1)) >> [] {});
   }
   return got;
+}
+
+/// Checks the consumers' reports of the buffer case: every item 0 .. 40n-1 taken once (their
+/// count and their sum).
+inline void check_buffer(result& res, const reports& got, int n) {
+  int64_t sum = 0;
+  int64_t count = 0;
+  for (int c = 0; c < buffer_consumers; ++c) {
+    auto s = got.find(buffer_sum_tag(c));
+    auto k = got.find(buffer_count_tag(c));
+    sum += s != got.end() ? s->second : 0;
+    count += k != got.end() ? k->second : 0;
+  }
+  const int64_t items = int64_t{buffer_producers} * n;
+  expect_equal(res, "items", count, items);
+  expect_equal(res, "sum", sum, items * (items - 1) / 2);
 }
 
 /// Parses the command line into `cfg`; returns false (after printing why) if the program

@@ -8,7 +8,8 @@ Default mode: for every case, every repetition runs each variant once, in turn (
 the starting variant rotating per repetition), so that a noisy minute hurts all variants alike.
 Variants: troupe (bench_troupe with troupe's defaults), caf-defaults (bench_caf with CAF's
 defaults), caf-best (bench_caf with the scheduler settings that bench_troupe reports it uses)
-and, for `counter`, python (bench/python/actor_scheduler.py). Writes bench/results/latest.md
+and, for `counter` and `buffer`, python (bench/python/actor_scheduler.py,
+bench/python/bounded_buffer.py). Writes bench/results/latest.md
 and latest.json (every raw run, the summary, the machine).
 
 --sweep runs bench_troupe and bench_caf on every case under a list of scheduler settings and
@@ -35,6 +36,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 PYTHON_BASELINE = BENCH_DIR / "python" / "actor_scheduler.py"
+# The Python baselines of the cases that have one.
+PYTHON_BASELINES = {"counter": PYTHON_BASELINE, "buffer": BENCH_DIR / "python" / "bounded_buffer.py"}
 
 # The cases: their sizes (full and --quick) and the figure that ranks them. "rate" is higher-is-
 # better work per second; "seconds" is lower-is-better wall-clock time.
@@ -49,6 +52,9 @@ CASES = {
                "what": "tree of 1,111,111 actors (width 10, depth 6) summing 0..999,999"},
     "selective": {"full": ["--n=10000"], "quick": ["--n=2000"], "metric": "seconds",
                   "what": "n int receives while n strings wait unmatched in the mailbox"},
+    "buffer": {"full": ["--n=1000"], "quick": ["--n=250"], "metric": "rate",
+               "what": "bounded buffer of capacity 50: 40 producers x n items, 40 consumers "
+                       "(troupe::actors::bounded_buffer / the same in plain CAF / asyncio.Queue)"},
 }
 
 UNBOUNDED = 2**63 - 1  # what we pass for "no bound on max-throughput" (CAF's default is SIZE_MAX)
@@ -285,8 +291,8 @@ def variants_for(case, troupe_bin, caf_bin, best_args, sizes, timeout):
     out = [("troupe", [troupe_bin, *common]),
            ("caf-defaults", [caf_bin, *common]),
            ("caf-best", [caf_bin, *common, *best_args])]
-    if case == "counter":
-        out.append(("python", [sys.executable, str(PYTHON_BASELINE), *sizes]))
+    if case in PYTHON_BASELINES:
+        out.append(("python", [sys.executable, str(PYTHON_BASELINES[case]), *sizes]))
     return out
 
 
@@ -362,7 +368,7 @@ def compare_md(report):
              "**Ratios are troupe / baseline oriented so that > 1 always means troupe is better**: "
              "for rates (higher is better) troupe's median divided by the baseline's, for seconds "
              "(lower is better) the baseline's median divided by troupe's.", "",
-             f"Targets: troupe >= {TARGETS['python']}x python (counter), >= "
+             f"Targets: troupe >= {TARGETS['python']}x python (counter, buffer), >= "
              f"{TARGETS['caf-defaults']}x caf-defaults (every case), >= {TARGETS['caf-best']}x "
              "caf-best (coroutine actors vs plain CAF behaviours under the same settings).", "",
              "## Summary", "",

@@ -25,7 +25,7 @@ if(STEP STREQUAL "install")
     endif()
   endforeach()
   foreach(header troupe/troupe.hpp troupe/detail/co_actor_impl.hpp troupe/protobuf.hpp
-                 troupe/extension.hpp)
+                 troupe/extension.hpp troupe/actors.hpp troupe/actors/bounded_buffer.hpp)
     if(NOT EXISTS "${prefix}/include/${header}")
       message(FATAL_ERROR "not installed: include/${header}")
     endif()

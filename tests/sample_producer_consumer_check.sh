@@ -8,25 +8,8 @@ bin=$1
 case=$2
 expected_dir=$3
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-out=$work/stdout
-err=$work/stderr
-
-fail() {
-  echo "FAIL ($case): $*" >&2
-  echo "--- stdout (first 20 lines):" >&2
-  head -n 20 "$out" >&2 || true
-  echo "--- stderr:" >&2
-  cat "$err" >&2 || true
-  exit 1
-}
-
-# Runs the binary with the given arguments; sets $rc.
-run() {
-  rc=0
-  "$bin" "$@" >"$out" 2>"$err" || rc=$?
-}
+# shellcheck source=sample_check_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sample_check_lib.sh"
 
 case $case in
 python)

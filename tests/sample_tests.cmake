@@ -8,6 +8,14 @@
 # as a .py file and run unchanged with Debian's Python 3.11.2:
 #   /usr/bin/python3 task_scheduler.py  > tests/expected/task_scheduler.txt
 #   /usr/bin/python3 actor_scheduler.py > tests/expected/actor_scheduler_n10.txt
+# tests/expected/round_robin_*.txt: the `RoundRobin`, `PrimitiveRoundRobin` and
+# `SophisticatedRoundRobin` cells of the multiprocessing lecture (seeds/002, lines 662-701,
+# 846-898 and 912-971), saved as simple.py, primitive.py and sophisticated.py and run unchanged:
+#   /usr/bin/python3 simple.py > tests/expected/round_robin_simple.txt   (and so on)
+# tests/expected/event_loop.txt: the call_soon / call_later cell of the same lecture (lines
+# 1080-1126), saved as event_loop.py and run unchanged (it takes 9 s).
+# tests/expected/callbacks.txt: the four callback cells of the same lecture (lines 719-730,
+# 738-762, 767-806 and 812-838) saved in order as one callbacks.py and run unchanged.
 # tests/expected/producer_consumer.txt is the stdout of the asyncio producer/consumer program
 # (seeds/002, the `%%writefile co-routine.py` block around lines 1137-1185, saved verbatim):
 #   /usr/bin/python3 co-routine.py > tests/expected/producer_consumer.txt
@@ -40,6 +48,19 @@ add_sample_test(task_scheduler counts "--hello and --hi set the tasks' lengths")
 add_sample_test(task_scheduler bad_args "a bad option is an error that names it")
 add_sample_test(task_scheduler help "--help says what the program is")
 
+add_sample_test(round_robin python "each scheduler prints its Python original's lines byte for byte")
+add_sample_test(round_robin zero_slice "a time slice that rounds down to 0 runs as 1 instead of looping")
+add_sample_test(round_robin bad_args "a bad option is an error that names it")
+add_sample_test(round_robin help "--help says what the program is")
+
+add_sample_test(event_loop python "prints the Python original's nine lines in order")
+add_sample_test(event_loop ticks "--ticks sets the end time of the chain")
+add_sample_test(event_loop bad_args "a bad option is an error that names it")
+add_sample_test(event_loop help "--help says what the program is")
+
+add_sample_test(callbacks python "prints the Python originals' lines in their order")
+add_sample_test(callbacks bad_args "a bad option is an error that names it")
+add_sample_test(callbacks help "--help says what the program is")
 if(TARGET sample_producer_consumer)
   add_sample_test(producer_consumer python "the default prints the Python original's lines")
   add_sample_test(producer_consumer throughput
@@ -47,6 +68,30 @@ if(TARGET sample_producer_consumer)
   add_sample_test(producer_consumer bad_args "a bad option is an error that names it")
   add_sample_test(producer_consumer help "--help says what the program is")
 endif()
+
+# The other pattern samples share one script; add_pattern_sample_test(<program> <case> <text>).
+function(add_pattern_sample_test program case description)
+  if(NOT TARGET sample_${program})
+    return()
+  endif()
+  add_test(NAME "sample: ${program}: ${description}"
+           COMMAND ${TROUPE_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/sample_pattern_samples_check.sh
+                   $<TARGET_FILE:sample_${program}> ${case})
+  set_tests_properties("sample: ${program}: ${description}" PROPERTIES TIMEOUT 120 LABELS sample)
+endfunction()
+
+add_pattern_sample_test(bankers bankers_textbook
+  "the textbook example prints its safe sequence, grants and deferrals")
+add_pattern_sample_test(bankers bankers_random "a random run finishes every client, never unsafe")
+add_pattern_sample_test(bankers bad_args "a bad option is an error")
+add_pattern_sample_test(bankers help "--help says what the program is")
+add_pattern_sample_test(readers_writers readers_writers "prints every policy's waits and a summary")
+add_pattern_sample_test(readers_writers bad_args "a bad option is an error")
+add_pattern_sample_test(readers_writers help "--help says what the program is")
+add_pattern_sample_test(dining_philosophers dining_philosophers
+  "the naive version deadlocks and is reported; the others finish every meal")
+add_pattern_sample_test(dining_philosophers bad_args "a bad option is an error")
+add_pattern_sample_test(dining_philosophers help "--help says what the program is")
 
 # The samples of issue 12's patterns share one check script.
 function(add_patterns2_sample_test program case description)

@@ -70,8 +70,9 @@ public:
         reexamine();
       },
       [this](banker::snapshot_atom) { return snapshot(); },
-      [this](detail::timer::expire_atom, uint64_t id) {
-        detail::expire(deferred_, id, make_error(actors_error::timeout, "banker wait limit"));
+      [this](detail::timer::expire_atom, uint64_t token) {
+        for (auto id : timer_.due(this, token))
+          detail::expire(deferred_, id, make_error(actors_error::timeout, "banker wait limit"));
       },
     };
   }
@@ -191,6 +192,7 @@ private:
       for (auto i = deferred_.begin(); i != deferred_.end(); ++i) {
         if (try_grant(clients_.at(i->who), i->amounts)) {
           i->reply.deliver(caf::unit);
+          timer_.cancel(i->id);
           deferred_.erase(i);
           granted = true;
           break;

@@ -45,10 +45,11 @@ public:
       [this](bar::stats_atom) {
         return caf::make_message(static_cast<int32_t>(waiting_.size()), rounds_, !broken_.empty());
       },
-      [this](detail::timer::expire_atom, uint64_t id) {
-        if (std::find_if(waiting_.begin(), waiting_.end(), [id](auto& w) { return w.id == id; }) !=
-            waiting_.end())
-          breaks("a barrier wait passed its time limit");
+      [this](detail::timer::expire_atom, uint64_t token) {
+        for (auto id : timer_.due(this, token))
+          if (std::find_if(waiting_.begin(), waiting_.end(),
+                           [id](auto& w) { return w.id == id; }) != waiting_.end())
+            breaks("a barrier wait passed its time limit");
       },
     };
   }
@@ -64,8 +65,10 @@ private:
     auto index = static_cast<int32_t>(waiting_.size());
     if (index + 1 == parties_) {
       reply.deliver(index);
-      for (size_t i = 0; i < waiting_.size(); ++i)
+      for (size_t i = 0; i < waiting_.size(); ++i) {
         waiting_[i].reply.deliver(static_cast<int32_t>(i));
+        timer_.cancel(waiting_[i].id);
+      }
       waiting_.clear();
       ++rounds_;
       return;

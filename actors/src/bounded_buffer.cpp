@@ -57,10 +57,11 @@ public:
       [this](buf::join_atom) { join(); },
       [this](buf::close_atom) { close(); },
       [this](buf::stats_atom) { return current_stats(); },
-      [this](detail::timer::expire_atom, uint64_t id) {
+      [this](detail::timer::expire_atom, uint64_t token) {
         auto err = make_error(actors_error::timeout, "bounded_buffer wait limit passed");
-        if (!detail::expire(takers_, id, err))
-          detail::expire(producers_, id, err);
+        for (auto id : timer_.due(this, token))
+          if (!detail::expire(takers_, id, err))
+            detail::expire(producers_, id, err);
       },
     };
   }
@@ -186,12 +187,14 @@ private:
       while (!items_.empty() && !takers_.empty()) {
         auto taker = std::move(takers_.front());
         takers_.pop_front();
+        timer_.cancel(taker.id);
         hand_out(taker.reply, taker.who);
         moved = true;
       }
       while (!producers_.empty() && items_.size() < stats_.capacity) {
         auto producer = std::move(producers_.front());
         producers_.pop_front();
+        timer_.cancel(producer.id);
         accept(std::move(producer.reply), std::move(producer.item));
         moved = true;
       }

@@ -1,5 +1,6 @@
 #include "troupe/actors/error.hpp"
 
+#include <caf/actor_system_config.hpp>
 #include <caf/make_message.hpp>
 
 namespace troupe::actors {
@@ -43,6 +44,19 @@ caf::error make_error(actors_error x, std::string context) {
 
 bool is(const caf::error& err, actors_error x) noexcept {
   return err.category() == actors_error_category && err.code() == static_cast<uint8_t>(x);
+}
+
+void add_error_names(caf::actor_system_config& cfg) {
+  cfg.add_error_category(actors_error_category,
+                         [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           std::string result{"troupe::actors::"};
+                           result += to_string(static_cast<actors_error>(code));
+                           if (ctx.match_elements<std::string>())
+                             result += " (" + ctx.get_as<std::string>(0) + ')';
+                           else if (!ctx.empty())
+                             result += ' ' + to_string(ctx);
+                           return result;
+                         });
 }
 
 } // namespace troupe::actors

@@ -34,14 +34,17 @@ public:
       [this](ev::wait_within_atom, caf::timespan limit) { wait(limit); },
       [this](ev::set_atom) {
         flag_ = true;
-        for (auto& w : waiting_)
+        for (auto& w : waiting_) {
           w.reply.deliver(caf::unit);
+          timer_.cancel(w.id);
+        }
         waiting_.clear();
       },
       [this](ev::clear_atom) { flag_ = false; },
       [this](ev::is_set_atom) { return flag_; },
-      [this](detail::timer::expire_atom, uint64_t id) {
-        detail::expire(waiting_, id, make_error(actors_error::timeout, "event wait limit"));
+      [this](detail::timer::expire_atom, uint64_t token) {
+        for (auto id : timer_.due(this, token))
+          detail::expire(waiting_, id, make_error(actors_error::timeout, "event wait limit"));
       },
     };
   }

@@ -73,7 +73,10 @@ public:
         return release(res);
       },
       [this](rw::stats_atom, const std::string& res) { return stats_of(res); },
-      [this](detail::timer::expire_atom, uint64_t id) { on_timer(id); },
+      [this](detail::timer::expire_atom, uint64_t token) {
+        for (auto id : timer_.due(this, token))
+          on_timer(id);
+      },
     };
   }
 
@@ -181,14 +184,22 @@ private:
     }
     i->reply.deliver(caf::unit);
     timers_.erase(i->id); // its wait limit, if any, no longer matters
+    timer_.cancel(i->id);
     return rs.waiting.erase(i);
   }
 
+  /// Ends `who`'s lease on `rs`, and its lease timeout with it.
   void drop_lease(resource_state& rs, const caf::actor_addr& who) {
-    if (rs.writer && rs.writer->first == who)
+    uint64_t lease = 0;
+    if (rs.writer && rs.writer->first == who) {
+      lease = rs.writer->second;
       rs.writer.reset();
-    else
-      rs.readers.erase(who);
+    } else if (auto i = rs.readers.find(who); i != rs.readers.end()) {
+      lease = i->second;
+      rs.readers.erase(i);
+    }
+    timers_.erase(lease);
+    timer_.cancel(lease);
   }
 
   // -- timers and terminated holders ----------------------------------------------------------

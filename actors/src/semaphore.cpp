@@ -46,8 +46,9 @@ public:
         result.waiting = waiting_.size();
         return result;
       },
-      [this](detail::timer::expire_atom, uint64_t id) {
-        detail::expire(waiting_, id, make_error(actors_error::timeout, "semaphore wait limit"));
+      [this](detail::timer::expire_atom, uint64_t token) {
+        for (auto id : timer_.due(this, token))
+          detail::expire(waiting_, id, make_error(actors_error::timeout, "semaphore wait limit"));
         grant(); // a large acquire that gave up may unblock smaller ones behind it
       },
     };
@@ -120,6 +121,7 @@ private:
     while (!waiting_.empty() && waiting_.front().count <= stats_.available) {
       auto w = std::move(waiting_.front());
       waiting_.pop_front();
+      timer_.cancel(w.id);
       take(w.who, w.count);
       w.reply.deliver(caf::unit);
     }

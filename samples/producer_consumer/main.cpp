@@ -52,6 +52,7 @@ struct sample_config : troupe::config {
   int32_t capacity = 0;
 
   sample_config() {
+    troupe::actors::add_error_names(*this);
     opt_group{custom_options_, "global"}
       .add(tick, "tick", "one sleep of the original program (default 20ms; 1s is its pace)")
       .add(producers, "producers", "throughput mode: number of producers (default 4)")

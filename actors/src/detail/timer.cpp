@@ -1,11 +1,9 @@
 #include "detail/timer.hpp"
 
-#include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/local_actor.hpp>
 #include <caf/mailbox_element.hpp>
-#include <caf/send.hpp>
 
 namespace troupe::actors::detail {
 
@@ -20,10 +18,10 @@ public:
 
   caf::behavior make_behavior() override {
     return {
-      [](caf::weak_actor_ptr& target, timer::expire_atom, uint64_t id) {
+      [](caf::weak_actor_ptr& target, timer::expire_atom, uint64_t token) {
         if (auto dest = target.lock())
           dest->enqueue(nullptr, caf::make_message_id(),
-                        caf::make_message(timer::expire_atom::value, id), nullptr);
+                        caf::make_message(timer::expire_atom::value, token), nullptr);
       },
     };
   }
@@ -31,19 +29,47 @@ public:
 
 } // namespace
 
-timer::~timer() {
-  if (relay_)
-    caf::anon_send_exit(relay_, caf::exit_reason::user_shutdown);
+void timer::arm(caf::local_actor* self, caf::timespan delay, uint64_t id) {
+  auto when = self->home_system().clock().now() + delay;
+  by_id_[id] = pending_.emplace(when, id);
+  if (!armed_ || when < *armed_)
+    schedule(self, when);
 }
 
-void timer::arm(caf::local_actor* self, caf::timespan delay, uint64_t id) {
+std::vector<uint64_t> timer::due(caf::local_actor* self, uint64_t token) {
+  std::vector<uint64_t> result;
+  if (token != token_)
+    return result;
+  armed_.reset();
+  auto now = self->home_system().clock().now();
+  auto end = pending_.upper_bound(now);
+  for (auto i = pending_.begin(); i != end; ++i) {
+    result.push_back(i->second);
+    by_id_.erase(i->second);
+  }
+  pending_.erase(pending_.begin(), end);
+  if (!pending_.empty())
+    schedule(self, pending_.begin()->first);
+  return result;
+}
+
+void timer::cancel(uint64_t id) {
+  auto i = by_id_.find(id);
+  if (i == by_id_.end())
+    return;
+  pending_.erase(i->second);
+  by_id_.erase(i);
+}
+
+void timer::schedule(caf::local_actor* self, time_point when) {
   if (!relay_)
     relay_ = self->home_system().spawn<timer_relay, caf::hidden>();
+  armed_ = when;
   auto& clock = self->home_system().clock();
-  clock.schedule_message(clock.now() + delay, caf::actor_cast<caf::strong_actor_ptr>(relay_),
+  clock.schedule_message(when, caf::actor_cast<caf::strong_actor_ptr>(relay_),
                          caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
                                                    caf::weak_actor_ptr{self->ctrl()},
-                                                   expire_atom::value, id));
+                                                   expire_atom::value, ++token_));
 }
 
 } // namespace troupe::actors::detail

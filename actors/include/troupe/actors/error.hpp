@@ -5,6 +5,7 @@
 
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
+#include <caf/fwd.hpp>
 
 namespace troupe::actors {
 
@@ -49,5 +50,10 @@ caf::error make_error(actors_error x, std::string context);
 
 /// Whether `err` is the pattern error `x`.
 bool is(const caf::error& err, actors_error x) noexcept;
+
+/// Teaches `cfg` the names of `actors_error`, so that `engine().render(err)` prints
+/// "troupe::actors::end_of_stream (context)" instead of a bare code. Call it before the system
+/// starts (e.g. in the constructor of a `troupe::config` subclass).
+void add_error_names(caf::actor_system_config& cfg);
 
 } // namespace troupe::actors

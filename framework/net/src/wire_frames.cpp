@@ -1,0 +1,82 @@
+#include "wire_frames.hpp"
+
+#include "wire_encoding.hpp"
+
+namespace troupe::net::detail {
+
+using kind = wire::Frame::KindCase;
+
+const char* kind_name(kind k) {
+  switch (k) {
+    case kind::kHello:
+      return "Hello";
+    case kind::kChallenge:
+      return "Challenge";
+    case kind::kWelcome:
+      return "Welcome";
+    case kind::kBatch:
+      return "Batch";
+    case kind::kError:
+      return "Error";
+    case kind::kMonitor:
+      return "Monitor";
+    case kind::kDemonitor:
+      return "Demonitor";
+    case kind::kDown:
+      return "Down";
+    case kind::kLookup:
+      return "Lookup";
+    case kind::kLookupResult:
+      return "LookupResult";
+    case kind::kHeartbeat:
+      return "Heartbeat";
+    case kind::kGoodbye:
+      return "Goodbye";
+    case kind::KIND_NOT_SET:
+      break;
+  }
+  return "a frame without kind";
+}
+
+void fill(wire::ErrorValue* out, const error_view& e) {
+  out->set_code(e.code);
+  out->set_category(to_wire_text(e.category));
+  out->set_text(to_wire_text(e.text));
+}
+
+bool fit_for_wire(const error_view& e) {
+  return e.text.size() <= max_wire_text && is_valid_utf8(e.category) && is_valid_utf8(e.text);
+}
+
+std::string why_malformed(const wire::Batch& b) {
+  for (int i = 0; i < b.messages_size(); ++i) {
+    const auto& m = b.messages(i);
+    auto where = [i](const char* what) {
+      return "message " + std::to_string(i) + " of the batch: " + what;
+    };
+    if (m.target_name() > static_cast<uint32_t>(b.target_names_size()))
+      return where("target_name is past the target_names table");
+    if (m.sender() > static_cast<uint32_t>(b.sender_ids_size()))
+      return where("sender is past the sender_ids table");
+    for (const auto& p : m.payload())
+      if (p.type() >= static_cast<uint32_t>(b.type_urls_size()))
+        return where("a payload's type is past the type_urls table");
+    if (m.reply_to() == 0 && m.target_name() == 0 && m.target_id() == 0)
+      return where("it has neither a target nor reply_to");
+    if (m.reply_to() != 0 && m.request_id() != 0)
+      return where("it has both request_id and reply_to");
+    if (m.has_error() && (m.reply_to() == 0 || m.payload_size() != 0))
+      return where("an error is only allowed on a reply without payload");
+  }
+  return {};
+}
+
+void write_frame(const wire::Frame& f, std::vector<char>& dst) {
+  auto n = f.ByteSizeLong();
+  auto old = dst.size();
+  dst.resize(old + 4 + n);
+  wire_encoding::put_length_prefix(dst.data() + old, static_cast<uint32_t>(n));
+  f.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(dst.data() + old + 4));
+}
+
+} // namespace troupe::net::detail
