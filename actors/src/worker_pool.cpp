@@ -183,14 +183,10 @@ private:
   /// The slot for a job with `key`.
   size_t pick(uint64_t key) {
     switch (opts_.route) {
-    case routing::round_robin: {
-      for (size_t tries = 0; tries < slots_.size(); ++tries) {
-        auto s = next_slot_++ % slots_.size();
-        if (slots_[s].worker)
-          return s;
-      }
+    case routing::round_robin:
+      // Strictly in turn: a job for a worker that is (re)starting waits for it, so the
+      // order does not depend on how fast the workers start.
       return next_slot_++ % slots_.size();
-    }
     case routing::least_loaded: {
       size_t best = 0;
       auto load = [&](size_t s) {

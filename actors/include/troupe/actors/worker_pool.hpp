@@ -53,7 +53,7 @@ bool is(const caf::error& err, pool_error x) noexcept;
 
 /// How a pool picks the worker for a job.
 enum class routing : uint8_t {
-  /// Each worker in turn.
+  /// Each worker in turn (a job for a restarting worker waits for it).
   round_robin,
   /// The worker with the fewest jobs sent and not yet answered.
   least_loaded,
