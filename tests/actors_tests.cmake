@@ -5,11 +5,15 @@ add_executable(troupe_actors_tests
   test_main.cpp
   actors_bounded_buffer_test.cpp
   actors_semaphore_test.cpp
+  actors_shared_dict_test.cpp
   actors_banker_test.cpp
   actors_barrier_test.cpp
   actors_event_test.cpp
+  actors_hedge_test.cpp
   actors_protocol_test.cpp
-  actors_rw_guard_test.cpp)
+  actors_rw_guard_test.cpp
+  actors_supervisor_test.cpp
+  actors_worker_pool_test.cpp)
 target_link_libraries(troupe_actors_tests PRIVATE troupe::actors troupe_actors_proto doctest::doctest)
 target_compile_options(troupe_actors_tests PRIVATE -Wall -Wextra)
 

@@ -108,3 +108,30 @@ add_pattern_sample_test(dining_philosophers dining_philosophers
   "the naive version deadlocks and is reported; the others finish every meal")
 add_pattern_sample_test(dining_philosophers bad_args "a bad option is an error")
 add_pattern_sample_test(dining_philosophers help "--help says what the program is")
+
+# The samples of issue 12's patterns share one check script.
+function(add_patterns2_sample_test program case description)
+  add_test(NAME "sample: ${program}: ${description}"
+           COMMAND ${TROUPE_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/sample_patterns2_check.sh
+                   $<TARGET_FILE:sample_${program}> ${case} ${CMAKE_CURRENT_SOURCE_DIR}/expected)
+  set_tests_properties("sample: ${program}: ${description}" PROPERTIES TIMEOUT 120 LABELS sample)
+endfunction()
+
+# tests/expected/shared_dict_manager.txt is the stdout of the documents' Manager() program
+# (seeds/002, the `%%writefile multi_process.py` block around lines 507-531, saved verbatim):
+#   /usr/bin/python3 multi_process.py > tests/expected/shared_dict_manager.txt
+if(TARGET sample_shared_dict)
+  add_patterns2_sample_test(shared_dict shared_dict_python
+    "the Manager() example prints the Python original's lines")
+  add_patterns2_sample_test(shared_dict shared_dict_load
+    "concurrent compare-and-set increments lose nothing")
+  add_patterns2_sample_test(supervision supervision
+    "senders by name notice only the requests in flight when workers crash")
+  add_patterns2_sample_test(worker_pool worker_pool "prints a row per pool size and the speedup")
+  add_patterns2_sample_test(hedged_requests hedged_requests
+    "prints sequential and hedged success rates and latencies")
+  foreach(program IN ITEMS shared_dict supervision worker_pool hedged_requests)
+    add_patterns2_sample_test(${program} bad_args "a bad option is an error that names it")
+    add_patterns2_sample_test(${program} help "--help says what the program is")
+  endforeach()
+endif()
