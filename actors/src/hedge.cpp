@@ -81,6 +81,10 @@ task hedging(co_actor& self, std::vector<caf::actor> targets, hedge_options opts
       co_return;
     }
     last_error = std::move(result->reply.error());
+    // Every copy's own timeout is the deadline: a copy that timed out means the deadline has
+    // come, even if this actor's clock reads a hair before it. No copy goes out after that.
+    if (last_error == caf::sec::request_timeout)
+      break;
     if (opts.replace_failed)
       next_copy = clock_type::now();
   }
