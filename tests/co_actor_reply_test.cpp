@@ -129,3 +129,29 @@ TEST_CASE("co_actor reply: an unanswered request times out and its late reply is
   sys.run();
   CHECK(sys.received_of<int>(out) == std::vector<int>{7});
 }
+
+TEST_CASE("co_actor reply: sender() names the requester of a request, received at once or from the stash") {
+  deterministic_system sys;
+  auto out = sys.sink();
+  auto server = sys.spawn([](co_actor& self, caf::actor out) -> task {
+    auto first = co_await self.receive<int>(); // a request, taken as it arrives
+    self.send(out, std::string{"first"}, self.sender() == nullptr ? 0 : 1);
+    self.reply(first);
+    (void) co_await self.receive<double>();    // meanwhile the next int request is stashed
+    auto second = co_await self.receive<int>();
+    self.send(out, std::string{"stashed"}, self.sender() == nullptr ? 0 : 1);
+    self.reply(second);
+  }, out);
+  sys.spawn([](co_actor& self, caf::actor server) -> task {
+    (void) co_await self.request<int>(server, 1s, 1);
+    self.send(server, 0.5);
+  }, server);
+  sys.spawn([](co_actor& self, caf::actor server) -> task {
+    (void) co_await self.request<int>(server, 1s, 2);
+  }, server);
+  sys.run();
+  auto seen = sys.received_of<std::tuple<std::string, int>>(out);
+  REQUIRE(seen.size() == 2);
+  CHECK(std::get<1>(seen[0]) == 1);
+  CHECK(std::get<1>(seen[1]) == 1);
+}

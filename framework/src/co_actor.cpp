@@ -281,9 +281,7 @@ void co_actor_impl::on_message(caf::type_erased_tuple& xs) {
   auto* elem = current_mailbox_element();
   if (waiting_ != nullptr && !(waiting_->keys.any && is_internal())
       && waiting_->take(waiting_->awaiter, xs)) {
-    if (elem->mid.is_request())
-      current_request_ = make_response_promise();
-    current_sender_ = std::move(elem->sender);
+    current_sender_ = take_sender(*elem, current_request_);
     resume(std::exchange(waiting_, nullptr)->handle);
     return;
   }
@@ -294,9 +292,18 @@ void co_actor_impl::on_message(caf::type_erased_tuple& xs) {
   if (holds<room_notice>(xs))
     return; // late: the send that waited for it has timed out or gone ahead
   caf::response_promise request;
-  if (elem->mid.is_request())
-    request = make_response_promise();
-  stash_.push(elem->move_content_to_message(), std::move(elem->sender), std::move(request));
+  auto sender = take_sender(*elem, request);
+  stash_.push(elem->move_content_to_message(), std::move(sender), std::move(request));
+}
+
+caf::strong_actor_ptr co_actor_impl::take_sender(caf::mailbox_element& elem,
+                                                 caf::response_promise& request) {
+  if (!elem.mid.is_request())
+    return std::move(elem.sender);
+  // CAF's response promise takes the element's sender: keep a copy for `sender()`.
+  auto sender = elem.sender;
+  request = make_response_promise();
+  return sender;
 }
 
 void co_actor_impl::on_system_message(caf::message msg) {

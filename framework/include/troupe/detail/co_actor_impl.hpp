@@ -41,6 +41,8 @@ private:
   void resume(std::coroutine_handle<> h);
   void finish();
   void on_deadline(uint64_t seq);
+  /// The sender of `elem`; for a request, also its response promise in `request`.
+  caf::strong_actor_ptr take_sender(caf::mailbox_element& elem, caf::response_promise& request);
 
   task body_;
   live_actors::hook hook_;
