@@ -9,6 +9,7 @@ set(troupe_net_test_sources
   net_protocol_batch_test.cpp
   net_protocol_stream_test.cpp
   net_protocol_timers_test.cpp
+  net_protocol_seeded_test.cpp
   net_utf8_test.cpp
   net_remote_test.cpp
   net_failure_test.cpp
