@@ -107,7 +107,7 @@ TEST_CASE("barrier: no party passes a round before every party arrived, round af
   CHECK(stats_of(p, b) == std::tuple<int32_t, uint64_t, bool>{0, rounds, false});
 }
 
-TEST_CASE("barrier: a party that terminates while others wait breaks it for all; reset heals") {
+TEST_CASE("barrier: a party that terminates while others wait breaks it for all, reset heals") {
   troupe::system sys;
   probe p{sys};
   auto b = make_barrier(sys, 3);
@@ -186,7 +186,7 @@ TEST_CASE("barrier: the barrier's own timeout applies to waits that name none") 
                  actors_error::broken_barrier));
 }
 
-TEST_CASE("barrier: abort breaks it; bad requests are refused") {
+TEST_CASE("barrier: abort breaks it, bad requests are refused") {
   troupe::system sys;
   probe p{sys};
   auto b = make_barrier(sys, 2);

@@ -24,7 +24,7 @@ using ev = event;
 
 } // namespace
 
-TEST_CASE("event: set answers every waiter; while set, waits return at once") {
+TEST_CASE("event: set answers every waiter, while set, waits return at once") {
   troupe::system sys;
   probe p{sys};
   auto e = event::spawn(sys);
@@ -65,7 +65,7 @@ TEST_CASE("event: after clear, waits wait again until the next set") {
   CHECK(woken);
 }
 
-TEST_CASE("event: a wait with a limit gives up with timeout; a later set still works") {
+TEST_CASE("event: a wait with a limit gives up with timeout, a later set still works") {
   troupe::system sys;
   probe p{sys};
   auto e = event::spawn(sys);

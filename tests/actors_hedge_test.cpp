@@ -217,7 +217,7 @@ task hedging_client(co_actor& self, std::vector<caf::actor> targets, hedge_optio
 
 } // namespace
 
-TEST_CASE("hedge: a coroutine actor awaits a hedged request; bad options are refused at once") {
+TEST_CASE("hedge: a coroutine actor awaits a hedged request, bad options are refused at once") {
   test_config cfg;
   troupe::system sys{cfg};
   probe p{sys};

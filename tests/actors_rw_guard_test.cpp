@@ -300,7 +300,7 @@ TEST_CASE("rw_guard: the lease of a holder that terminates is released") {
   CHECK(!st.writer);
 }
 
-TEST_CASE("rw_guard: a lease that outlives the lease timeout is revoked; its release says so") {
+TEST_CASE("rw_guard: a lease that outlives the lease timeout is revoked, its release says so") {
   troupe::system sys;
   probe p{sys};
   auto g = make_guard(sys, rw_policy::fair, caf::timespan{20ms});

@@ -56,7 +56,7 @@ TEST_CASE("semaphore: fewer than one permit is refused") {
   }
 }
 
-TEST_CASE("semaphore: acquires are granted in arrival order; a large one is not overtaken") {
+TEST_CASE("semaphore: acquires are granted in arrival order, a large one is not overtaken") {
   troupe::system sys;
   probe p{sys};
   auto s = make_semaphore(sys, 2);

@@ -101,7 +101,7 @@ TEST_CASE("shared_dict: get, put, compare-and-set and erase act as on one regist
   CHECK(*sys.request<uint64_t>(s, patience, shared_dict::size_atom::value) == 0);
 }
 
-TEST_CASE("shared_dict: zero shards is refused; list errors are reported and harm nothing") {
+TEST_CASE("shared_dict: zero shards is refused, list errors are reported and harm nothing") {
   test_config cfg;
   troupe::system sys{cfg};
   CHECK(troupe::actors::is(troupe::test::error_of(shared_dict::spawn(sys, 0)),

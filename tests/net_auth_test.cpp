@@ -46,7 +46,7 @@ caf::error auth_failed() {
 
 } // namespace
 
-TEST_CASE("auth: peers that share the secret talk; a wrong or missing secret is refused") {
+TEST_CASE("auth: peers that share the secret talk, a wrong or missing secret is refused") {
   secret_file right{"open sesame"};
   secret_file wrong{"open barley"};
   auto node = start_node("127.0.0.1:0", {"--troupe.net.secret-file=" + right.path});
