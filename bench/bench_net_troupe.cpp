@@ -89,14 +89,19 @@ task ping(co_actor& self, caf::actor main, caf::actor echo, size_t n,
   self.send(main, caf::ok_atom::value);
 }
 
-/// oneway: 1..n, then the request "end" answered with the count received in order. A message
-/// the sender's node refused comes back as an error message: they are counted afterwards, so
-/// that a refusal is reported as such rather than as a short count.
+/// oneway: 1..n with `send_paced` (the coroutine waits while the node's send window is full),
+/// then the request "end" answered with the count received in order. A message the sender's
+/// node refused anyway comes back as an error message: they are counted afterwards, so that a
+/// refusal is reported as such rather than as a short count.
 task stream(co_actor& self, caf::actor main, caf::actor counter, size_t n,
             std::shared_ptr<bench::net::actor_run> run) {
   bench::stopwatch clock;
-  for (size_t i = 1; i <= n; ++i)
-    self.send(counter, static_cast<int64_t>(i));
+  for (size_t i = 1; i <= n; ++i) {
+    if (auto err = co_await self.send_paced(counter, static_cast<int64_t>(i))) {
+      run->error = "message " + std::to_string(i) + " not sent: " + caf::to_string(err);
+      break;
+    }
+  }
   auto count = co_await self.request<int64_t>(counter, patience, bench::net::end_of_stream);
   clock.stop(*run);
   if (count)
