@@ -1,10 +1,10 @@
-# Sourced by tests/sample_<program>_check.sh: the arguments, a scratch directory, `run` and
+# Sourced by every tests/sample_<program>_check.sh: the arguments, a scratch directory, `run` and
 # `fail`. Usage of a check script: sample_<program>_check.sh BINARY CASE EXPECTED_DIR
 set -euo pipefail
 
 bin=$1
 case=$2
-expected_dir=$3
+expected_dir=${3:-} # not every check has expected files
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -13,6 +13,8 @@ err=$work/stderr
 
 fail() {
   echo "FAIL ($case): $*" >&2
+  echo "--- stdout (first 30 lines):" >&2
+  head -n 30 "$out" >&2 || true
   echo "--- stderr:" >&2
   cat "$err" >&2 || true
   exit 1

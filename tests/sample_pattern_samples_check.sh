@@ -8,8 +8,8 @@ set -euo pipefail
 bin=$1
 case=$2
 
-# shellcheck source=sample_check_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/sample_check_lib.sh"
+# shellcheck source=sample_check_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sample_check_common.sh"
 
 expect_line() { # exact line that must be in the output
   grep -qxF -- "$1" "$out" || fail "missing line: $1"

@@ -8,8 +8,8 @@ bin=$1
 case=$2
 expected_dir=$3
 
-# shellcheck source=sample_check_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/sample_check_lib.sh"
+# shellcheck source=sample_check_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sample_check_common.sh"
 
 case $case in
 python)

@@ -2,29 +2,7 @@
 # Runs the task_scheduler sample and checks what it prints; registered by sample_tests.cmake.
 # usage: sample_task_scheduler_check.sh BINARY CASE EXPECTED_DIR
 #   CASE: python (byte-for-byte the Python original's output), counts, bad_args, help
-set -euo pipefail
-
-bin=$1
-case=$2
-expected_dir=$3
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-out=$work/stdout
-err=$work/stderr
-
-fail() {
-  echo "FAIL ($case): $*" >&2
-  echo "--- stderr:" >&2
-  cat "$err" >&2 || true
-  exit 1
-}
-
-# Runs the binary with the given arguments; sets $rc.
-run() {
-  rc=0
-  "$bin" "$@" >"$out" 2>"$err" || rc=$?
-}
+source "$(dirname "${BASH_SOURCE[0]}")/sample_check_common.sh"
 
 case $case in
 python)
