@@ -1,5 +1,7 @@
 #include "troupe/actors/error.hpp"
 
+#include "troupe/error.hpp"
+
 #include <caf/actor_system_config.hpp>
 #include <caf/make_message.hpp>
 
@@ -49,13 +51,8 @@ bool is(const caf::error& err, actors_error x) noexcept {
 void add_error_names(caf::actor_system_config& cfg) {
   cfg.add_error_category(actors_error_category,
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-                           std::string result{"troupe::actors::"};
-                           result += to_string(static_cast<actors_error>(code));
-                           if (ctx.match_elements<std::string>())
-                             result += " (" + ctx.get_as<std::string>(0) + ')';
-                           else if (!ctx.empty())
-                             result += ' ' + to_string(ctx);
-                           return result;
+                           return troupe::render_error(
+                             "troupe::actors::" + to_string(static_cast<actors_error>(code)), ctx);
                          });
 }
 

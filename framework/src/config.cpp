@@ -41,18 +41,8 @@ std::string describe(const caf::error& err) {
 }
 
 /// Renders troupe's errors as "troupe::unknown_name (who)".
-std::string render_error(uint8_t code, caf::atom_value, const caf::message& ctx) {
-  std::string result{"troupe::"};
-  result += to_string(static_cast<error_code>(code));
-  if (ctx.match_elements<std::string>()) {
-    result += " (";
-    result += ctx.get_as<std::string>(0);
-    result += ')';
-  } else if (!ctx.empty()) {
-    result += ' ';
-    result += to_string(ctx);
-  }
-  return result;
+std::string render_troupe_error(uint8_t code, caf::atom_value, const caf::message& ctx) {
+  return troupe::render_error("troupe::" + to_string(static_cast<error_code>(code)), ctx);
 }
 
 } // namespace
@@ -64,7 +54,7 @@ config::config() {
   set("scheduler.max-throughput", default_max_throughput);
   caf::config_option_adder{custom_options_, "troupe"}.add(
     request_timeout, "request-timeout", "default timeout of a coroutine's request");
-  add_error_category(troupe_error_category, render_error);
+  add_error_category(troupe_error_category, render_troupe_error);
 }
 
 size_t config::default_workers() {

@@ -26,6 +26,18 @@ caf::error make_error(error_code x) {
   return caf::error{static_cast<uint8_t>(x), troupe_error_category};
 }
 
+std::string render_error(std::string name, const caf::message& context) {
+  if (context.match_elements<std::string>()) {
+    name += " (";
+    name += context.get_as<std::string>(0);
+    name += ')';
+  } else if (!context.empty()) {
+    name += ' ';
+    name += caf::to_string(context);
+  }
+  return name;
+}
+
 caf::error make_error(error_code x, std::string context) {
   return caf::error{static_cast<uint8_t>(x), troupe_error_category,
                     caf::make_message(std::move(context))};

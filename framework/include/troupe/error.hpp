@@ -37,4 +37,9 @@ caf::error make_error(error_code x);
 /// Wraps `x` into a `caf::error` with a context message, e.g. the offending name.
 caf::error make_error(error_code x, std::string context);
 
+/// Renders an error as `name (context)`, the shape every troupe error renderer shares (CAF
+/// calls them through `add_error_category`): `name` is e.g. "troupe::unknown_name", the
+/// context a single string in parentheses, or CAF's rendering of any other context.
+std::string render_error(std::string name, const caf::message& context);
+
 } // namespace troupe

@@ -13,6 +13,7 @@
 #include "engine_thread.hpp"
 #include "node_state.hpp"
 #include "troupe/config.hpp"
+#include "troupe/error.hpp"
 #include "troupe/net/net.hpp"
 #include "troupe/system.hpp"
 
@@ -74,18 +75,8 @@ std::string read_secret(const std::string& path) {
 }
 
 /// Renders the network layer's errors as "troupe_net::node_down (127.0.0.1:4000: ...)".
-std::string render_error(uint8_t code, caf::atom_value, const caf::message& context) {
-  std::string result{"troupe_net::"};
-  result += to_string(static_cast<error_code>(code));
-  if (context.match_elements<std::string>()) {
-    result += " (";
-    result += context.get_as<std::string>(0);
-    result += ')';
-  } else if (!context.empty()) {
-    result += ' ';
-    result += caf::to_string(context);
-  }
-  return result;
+std::string render_net_error(uint8_t code, caf::atom_value, const caf::message& context) {
+  return troupe::render_error("troupe_net::" + to_string(static_cast<error_code>(code)), context);
 }
 
 detail::node_settings read_settings(const caf::actor_system_config& cfg) {
@@ -116,7 +107,7 @@ void enable(troupe::config& cfg, type_registry types) {
   cfg.load<caf::io::middleman>();
   cfg.add_thread_hook<detail::engine_thread_marker>();
   add_options(cfg);
-  cfg.add_error_category(net_error_category, render_error);
+  cfg.add_error_category(net_error_category, render_net_error);
   auto shared_types = std::make_shared<const type_registry>(std::move(types));
   cfg.add_extension([shared_types](troupe::system& sys) -> std::unique_ptr<troupe::extension> {
     auto result = std::make_unique<node>(sys, read_settings(sys.engine().config()), shared_types);
