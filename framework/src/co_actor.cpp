@@ -124,8 +124,8 @@ co_actor::request_awaiter<caf::actor> co_actor::resolve_within(std::string_view 
   if (!remote || resolver == nullptr)
     return {*this, caf::expected<caf::actor>{std::move(system_->route(address).error())}};
   return {*this, resolver->lookup_actor(), timeout,
-          caf::make_message(resolve_atom::value, std::string{remote->name},
-                            std::string{remote->endpoint})};
+          request_element(resolve_atom::value, std::string{remote->name},
+                          std::string{remote->endpoint})};
 }
 
 void co_actor::monitor(const caf::actor& x) {
@@ -176,34 +176,26 @@ bool co_actor::take_stashed(detail::wait_slot& slot) {
 }
 
 void co_actor::wait(detail::wait_slot& slot) {
-  auto& self = impl_of(*this);
   waiting_ = &slot;
-  if (!slot.timeout)
-    return;
-  auto seq = ++self.deadline_seq_;
-  auto& engine = engine_of(*this);
-  auto& clock = engine.home_system().clock();
-  clock.schedule_message(clock.now() + *slot.timeout, system_->timer_relay(),
-                         caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
-                                                   detail::deadline_note{
-                                                     caf::weak_actor_ptr{engine.ctrl()}, seq}));
-  // The clock holds this actor only weakly, so that a killed actor is freed at once; while it
-  // waits, it holds itself (as CAF's `after` does), or an actor nobody else refers to would be
-  // destroyed as unreachable before its timeout. `resume` and `on_exit` let go.
-  self.timer_hold_ = engine.ctrl();
+  if (slot.timeout)
+    impl_of(*this).start_deadline(slot);
 }
 
-void co_actor::send_request(const caf::actor& dest, timespan timeout, caf::message msg,
-                            detail::wait_slot& slot) {
+void co_actor::send_request(const caf::actor& dest, timespan timeout,
+                            caf::mailbox_element_ptr elem, detail::wait_slot& slot) {
   auto& self = impl_of(*this);
   auto& engine = engine_of(*this);
   auto mid = engine.new_request_id(caf::message_priority::normal);
-  dest->enqueue(engine.ctrl(), mid, std::move(msg), engine.context());
+  elem->sender = caf::strong_actor_ptr{engine.ctrl()};
+  elem->mid = mid;
+  dest->enqueue(std::move(elem), engine.context());
   caf::behavior::impl_ptr handler = caf::make_counted<route_reply>(&self, &slot);
   engine.add_multiplexed_response_handler(mid.response_id(), caf::behavior(std::move(handler)));
-  // Not through the handler's timeout: CAF 0.17 arms that one for `response_id().response_id()`,
-  // an ID no reply carries, so the request would never time out. It wants the request's ID.
-  engine.request_response_timeout(caf::duration{timeout}, mid);
+  // Not through CAF's request timeout: CAF 0.17 arms that one on its clock for every request
+  // and never cancels it when the reply comes (see detail::deadline_timer).
+  slot.timeout = timeout;
+  slot.reply_id = mid.response_id();
+  self.start_deadline(slot);
 }
 
 // -- send_awaiter -----------------------------------------------------------------------------
@@ -286,7 +278,7 @@ void co_actor_impl::on_message(caf::type_erased_tuple& xs) {
     return;
   }
   if (is_deadline()) {
-    on_deadline(xs.get_as<deadline>(0).seq);
+    on_deadline(xs.get_as<deadline>(0).token);
     return;
   }
   if (holds<room_notice>(xs))
@@ -320,13 +312,48 @@ void co_actor_impl::on_reply(wait_slot& slot, caf::type_erased_tuple& xs) {
   resume(slot.handle);
 }
 
-void co_actor_impl::on_deadline(uint64_t seq) {
-  if (waiting_ == nullptr || !waiting_->timeout || seq != deadline_seq_)
-    return; // stale: the receive got its message in time
-  resume(std::exchange(waiting_, nullptr)->handle);
+void co_actor_impl::start_deadline(wait_slot& slot) {
+  timed_ = &slot;
+  auto& clock = home_system().clock();
+  if (auto ev = deadline_.start(clock.now() + *slot.timeout))
+    schedule(*ev);
+  // The clock holds this actor only weakly, so that a killed actor is freed at once; while it
+  // waits, it holds itself (as CAF's `after` does), or an actor nobody else refers to would be
+  // destroyed as unreachable before its timeout. `resume` and `on_exit` let go.
+  timer_hold_ = caf::event_based_actor::ctrl();
+}
+
+void co_actor_impl::schedule(const deadline_timer::event& ev) {
+  auto& clock = home_system().clock();
+  clock.schedule_message(ev.when, system_->timer_relay(),
+                         caf::make_mailbox_element(
+                           nullptr, caf::make_message_id(), {},
+                           deadline_note{caf::weak_actor_ptr{caf::event_based_actor::ctrl()},
+                                         ev.token}));
+}
+
+void co_actor_impl::on_deadline(uint64_t token) {
+  auto fired = deadline_.fire(token, home_system().clock().now());
+  if (fired.rearm)
+    schedule(*fired.rearm);
+  if (!fired.expired)
+    return; // stale, or the wait ends later
+  auto* slot = std::exchange(timed_, nullptr);
+  if (slot->reply_id.is_response()) {
+    // As CAF's own request timeout: the handler goes, so a late reply is dropped.
+    multiplexed_responses_.erase(slot->reply_id);
+    auto timeout = caf::make_message(caf::make_error(caf::sec::request_timeout));
+    slot->take(slot->awaiter, timeout.content());
+  } else {
+    waiting_ = nullptr;
+  }
+  resume(slot->handle);
 }
 
 void co_actor_impl::resume(std::coroutine_handle<> h) {
+  // Whatever resumes the coroutine ends its wait; it may start the next one before returning.
+  deadline_.stop();
+  timed_ = nullptr;
   timer_hold_ = nullptr; // safe: CAF holds the actor while it handles a message
   h.resume();
   if (body_.handle().done())
@@ -360,6 +387,7 @@ void co_actor_impl::finish() {
 
 void co_actor_impl::on_exit() {
   waiting_ = nullptr;
+  timed_ = nullptr;
   // A caf::error allocates: build it only for an actor that leaves requests behind.
   if (!stash_.empty())
     stash_.fail_and_clear(caf::make_error(caf::sec::request_receiver_down));

@@ -30,7 +30,7 @@ public:
       [](detail::deadline_note& note) {
         if (auto target = note.target.lock())
           target->enqueue(nullptr, caf::make_message_id(),
-                          caf::make_message(detail::deadline{note.seq}), nullptr);
+                          caf::make_message(detail::deadline{note.token}), nullptr);
       },
     };
   }

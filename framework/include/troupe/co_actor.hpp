@@ -137,7 +137,7 @@ public:
                                  Ts&&... xs) {
     return request_awaiter<Rs...>{*this, destination(dest),
                                   std::chrono::duration_cast<timespan>(timeout),
-                                  caf::make_message(std::forward<Ts>(xs)...)};
+                                  request_element(std::forward<Ts>(xs)...)};
   }
 
   /// `request` with the system's default timeout (setting `troupe.request-timeout`).
@@ -145,7 +145,7 @@ public:
     requires(!detail::is_duration<std::decay_t<T>>)
   request_awaiter<Rs...> request(const Dest& dest, T&& x, Ts&&... xs) {
     return request_awaiter<Rs...>{*this, destination(dest), default_request_timeout(),
-                                  caf::make_message(std::forward<T>(x), std::forward<Ts>(xs)...)};
+                                  request_element(std::forward<T>(x), std::forward<Ts>(xs)...)};
   }
 
   // -- monitoring, links, exits -------------------------------------------------------------
@@ -202,8 +202,14 @@ protected:
 
   /// Suspends on `slot` after the stash had nothing for it.
   void wait(detail::wait_slot& slot);
-  /// Sends a request whose reply resumes the coroutine through `slot`.
-  void send_request(const caf::actor& dest, timespan timeout, caf::message msg,
+  /// The mailbox element of a request, its values stored inline (as CAF's own `request` does:
+  /// one allocation, not a message and a wrapper); `send_request` fills in sender and ID.
+  template <class... Ts>
+  static caf::mailbox_element_ptr request_element(Ts&&... xs) {
+    return caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, std::forward<Ts>(xs)...);
+  }
+  /// Sends the request `elem` whose reply resumes the coroutine through `slot`.
+  void send_request(const caf::actor& dest, timespan timeout, caf::mailbox_element_ptr elem,
                     detail::wait_slot& slot);
   /// Answers a request that the coroutine consumed without replying.
   void settle_request();
@@ -322,8 +328,8 @@ public:
   using result_type = typename reply_pattern::result_type;
 
   request_awaiter(co_actor& self, caf::expected<caf::actor> dest, timespan timeout,
-                  caf::message msg)
-    : self_(self), dest_(std::move(dest)), timeout_(timeout), msg_(std::move(msg)) {}
+                  caf::mailbox_element_ptr elem)
+    : self_(self), dest_(std::move(dest)), timeout_(timeout), elem_(std::move(elem)) {}
 
   /// An awaiter whose result is known without asking anyone: it does not suspend.
   request_awaiter(co_actor& self, result_type ready)
@@ -344,7 +350,7 @@ public:
     slot_.awaiter = this;
     slot_.take = &take;
     slot_.handle = h;
-    self_.send_request(*dest_, timeout_, std::move(msg_), slot_);
+    self_.send_request(*dest_, timeout_, std::move(elem_), slot_);
   }
 
   result_type await_resume() { return std::move(*result_); }
@@ -358,7 +364,7 @@ private:
   co_actor& self_;
   caf::expected<caf::actor> dest_;
   timespan timeout_;
-  caf::message msg_;
+  caf::mailbox_element_ptr elem_;
   detail::wait_slot slot_;
   std::optional<result_type> result_;
 };

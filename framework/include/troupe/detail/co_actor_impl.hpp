@@ -7,6 +7,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "troupe/co_actor.hpp"
+#include "troupe/detail/deadline_timer.hpp"
 #include "troupe/detail/live_actors.hpp"
 #include "troupe/task.hpp"
 
@@ -40,14 +41,20 @@ private:
 
   void resume(std::coroutine_handle<> h);
   void finish();
-  void on_deadline(uint64_t seq);
+  void on_deadline(uint64_t token);
+  /// Starts the deadline of the wait on `slot` (its `timeout`).
+  void start_deadline(wait_slot& slot);
+  /// Puts a deadline event for this actor on CAF's clock.
+  void schedule(const deadline_timer::event& ev);
   /// The sender of `elem`; for a request, also its response promise in `request`.
   caf::strong_actor_ptr take_sender(caf::mailbox_element& elem, caf::response_promise& request);
 
   task body_;
   live_actors::hook hook_;
-  uint64_t deadline_seq_ = 0;
-  /// This actor itself, while a receive with timeout is pending (see `co_actor::wait`).
+  deadline_timer deadline_;
+  /// The receive or request whose deadline `deadline_` keeps; null if none.
+  wait_slot* timed_ = nullptr;
+  /// This actor itself, while a wait with a deadline is pending (see `start_deadline`).
   caf::strong_actor_ptr timer_hold_;
 };
 

@@ -10,6 +10,7 @@
 #include <caf/actor_control_block.hpp>
 #include <caf/error.hpp>
 #include <caf/message.hpp>
+#include <caf/message_id.hpp>
 #include <caf/response_promise.hpp>
 
 #include "troupe/detail/message_pattern.hpp"
@@ -28,8 +29,11 @@ struct wait_slot {
   key_set keys;
   /// The coroutine to resume.
   std::coroutine_handle<> handle;
-  /// A receive's timeout; `nullopt` waits forever.
+  /// How long the receive or request waits; `nullopt` waits forever.
   std::optional<std::chrono::nanoseconds> timeout;
+  /// A request's response ID, whose handler goes when the request times out; a receive's is
+  /// no response ID.
+  caf::message_id reply_id;
 };
 
 /// A message that arrived while the coroutine awaited something else.
