@@ -234,6 +234,30 @@ TEST_CASE("bounded_buffer: takes and puts with a wait limit give up with timeout
   CHECK(take_int(p, b) == 1);
 }
 
+TEST_CASE("bounded_buffer: a put of one message stores its values as the item, within the limit") {
+  troupe::system sys;
+  probe p{sys};
+  auto b = make_buffer(sys, 1);
+  auto item = caf::make_message(std::string{"five"}, 5);
+  REQUIRE(call(p, b.handle(), buf::put_message_atom::value, caf::timespan{1s}, item) == caf::none);
+  std::tuple<std::string, int> got;
+  p->request(b.handle(), troupe::test::patience, buf::take_atom::value)
+    .receive([&](std::string& x, int y) { got = {x, y}; },
+             [&](caf::error& err) { FAIL("take failed: " << caf::to_string(err)); });
+  CHECK(got == std::tuple<std::string, int>{"five", 5});
+  REQUIRE(call(p, b.handle(), buf::put_message_atom::value, caf::timespan{1s},
+               caf::make_message(1)) == caf::none);
+  auto full = call(p, b.handle(), buf::put_message_atom::value, caf::timespan{5ms},
+                   caf::make_message(2));
+  CHECK(is_error(full, actors_error::timeout));
+  CHECK(call(p, b.handle(), buf::put_message_atom::value, caf::make_message(3)) ==
+        caf::sec::unexpected_message); // no wait limit: not this request
+  auto s = stats_of(p, b);
+  CHECK(s.size == 1);
+  CHECK(s.puts == 2);
+  CHECK(take_int(p, b) == 1);
+}
+
 TEST_CASE("bounded_buffer: a request it does not know is answered with an error") {
   troupe::system sys;
   probe p{sys};

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <deque>
-#include <map>
+#include <unordered_map>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/message_view.hpp>
@@ -51,6 +51,9 @@ public:
     set_default_handler(
       [this](caf::scheduled_actor*, caf::message_view& x) { return on_other(x); });
     return {
+      [this](buf::put_message_atom, caf::timespan wait, caf::message& item) {
+        put(std::move(item), wait);
+      },
       [this](buf::take_atom) { take(std::nullopt); },
       [this](buf::take_within_atom, caf::timespan wait) { take(wait); },
       [this](buf::task_done_atom) -> caf::result<void> { return task_done(); },
@@ -126,9 +129,8 @@ private:
     if (held == held_.end() || held->second.empty())
       return make_error(actors_error::nothing_taken,
                         "task_done from an actor that holds no item of this bounded_buffer");
-    held->second.pop_front();
-    if (held->second.empty())
-      held_.erase(held);
+    held->second.pop_front(); // the entry stays until its taker is down: a consumer that holds
+                              // one item at a time would otherwise build a deque per item
     --stats_.unfinished;
     if (stats_.unfinished == 0)
       finish_joins();
@@ -261,7 +263,7 @@ private:
   std::deque<waiting_producer> producers_;
   std::vector<caf::response_promise> joiners_;
   /// Items taken and not yet marked done, per taker, oldest first.
-  std::map<caf::actor_addr, std::deque<caf::message>> held_;
+  std::unordered_map<caf::actor_addr, std::deque<caf::message>> held_;
   detail::watch_list watched_;
   uint64_t next_id_ = 0;
   detail::timer timer_;

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <set>
+#include <unordered_set>
 #include <utility>
 
 #include <caf/actor_addr.hpp>
@@ -33,7 +33,7 @@ public:
   void forget(const caf::actor_addr& who) { watched_.erase(who); }
 
 private:
-  std::set<caf::actor_addr> watched_;
+  std::unordered_set<caf::actor_addr> watched_;
 };
 
 /// Answers the waiter with `id` in `waiters` (entries with `id` and `reply`) with `err` and

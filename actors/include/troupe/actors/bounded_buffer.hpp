@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
@@ -66,6 +67,9 @@ public:
   using put_atom = caf::atom_constant<caf::atom("bb_put")>;
   /// `(put_within_atom, timespan, item...)`: `put` that gives up with `timeout` after the span.
   using put_within_atom = caf::atom_constant<caf::atom("bb_putwi")>;
+  /// `(put_message_atom, timespan, caf::message)`: `put_within` whose item's values come as one
+  /// message, kept as it is: what the typed client sends (the buffer need not split the request).
+  using put_message_atom = caf::atom_constant<caf::atom("bb_putmsg")>;
   /// `take_atom`: takes the oldest item, waiting for one. Reply: the item's values.
   /// Error: `end_of_stream` once closed and drained.
   using take_atom = caf::atom_constant<caf::atom("bb_take")>;
@@ -92,8 +96,12 @@ public:
   /// Awaits room and puts `item` (`co_await buf.put(self, x)` is `expected<void>`), giving up
   /// with `timeout` after `wait` (the item is then not in the buffer). Error: `closed`.
   template <class T> auto put(co_actor& self, T&& item, caf::timespan wait) const {
-    return self.request<>(handle_, wait + wait_grace, put_within_atom::value, wait,
-                          std::forward<T>(item));
+    if constexpr (std::is_same_v<std::decay_t<T>, caf::message>) // one element: a message
+      return self.request<>(handle_, wait + wait_grace, put_within_atom::value, wait,
+                            std::forward<T>(item));
+    else
+      return self.request<>(handle_, wait + wait_grace, put_message_atom::value, wait,
+                            caf::make_message(std::forward<T>(item)));
   }
 
   /// `put` with the system's request timeout as the wait limit.
