@@ -43,7 +43,7 @@ struct lease_request {
 
 /// One guarded resource: its holders (with their lease ids) and its waiting acquires.
 struct resource_state {
-  std::map<caf::actor_addr, uint64_t> readers;
+  std::unordered_map<caf::actor_addr, uint64_t> readers;
   std::optional<std::pair<caf::actor_addr, uint64_t>> writer;
   std::deque<lease_request> waiting;
 
@@ -99,14 +99,16 @@ private:
                                "the sender holds or awaits a lease on '" + res + "' already"));
       return;
     }
-    expired_.erase({who, res});
+    if (!expired_.empty())
+      expired_.erase({who, res});
     auto id = ++next_id_;
     rs.waiting.push_back({id, who, std::move(reply), write});
-    if (wait) {
+    grant(res, rs);
+    // Granted at once (the resource is then in use and still there): no wait limit to keep.
+    if (wait && !rs.waiting.empty() && rs.waiting.back().id == id) {
       timers_.emplace(id, res);
       timer_.arm(this, *wait, id);
     }
-    grant(res, rs);
   }
 
   caf::result<void> release(const std::string& res) {
@@ -154,7 +156,9 @@ private:
         grant_reads(res, rs);
       break;
     }
-    if (rs.unused())
+    // An idle resource keeps its entry while there are few: building one (a std::deque) and
+    // dropping it on every lease of an uncontended resource cost more than granting it.
+    if (rs.unused() && resources_.size() > max_idle_resources)
       resources_.erase(res);
   }
 
@@ -252,6 +256,9 @@ private:
       if (auto i = resources_.find(res); i != resources_.end())
         grant(res, i->second);
   }
+
+  /// Up to this many resources keep their entry when nobody holds or awaits them.
+  static constexpr size_t max_idle_resources = 64;
 
   rw_policy policy_;
   std::optional<caf::timespan> lease_timeout_;
