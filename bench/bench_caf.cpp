@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <caf/all.hpp>
@@ -471,6 +473,145 @@ bench::result run_buffer(caf::actor_system& sys, const bench::options& opts) {
   return res;
 }
 
+// -- rw: a dictionary behind a readers/writer guard written in plain CAF --------------------
+
+using rw_read_atom = caf::atom_constant<caf::atom("rw_read")>;
+using rw_write_atom = caf::atom_constant<caf::atom("rw_write")>;
+using rw_release_atom = caf::atom_constant<caf::atom("rw_rel")>;
+
+/// An acquire that waits for its lease.
+struct rw_waiter {
+  caf::actor_addr who;
+  caf::response_promise reply;
+  bool write;
+};
+
+/// One guarded resource: its holders and its waiting acquires.
+struct rw_resource_state {
+  std::unordered_set<caf::actor_addr> readers;
+  caf::actor_addr writer;
+  std::deque<rw_waiter> waiting;
+};
+
+/// The plain CAF guard: named resources, leases owned by their sender, fair policy (arrival
+/// order; consecutive reads at the head share the resource). Acquires wait through response
+/// promises, as troupe's do (without troupe's wait limits and reclaiming on a holder's death).
+struct rw_guard_state {
+  std::unordered_map<std::string, rw_resource_state> resources;
+};
+
+/// Grants the waiting acquires at the head of `rs` that the fair policy allows now.
+void rw_grant(rw_resource_state& rs) {
+  while (!rs.waiting.empty()) {
+    auto& w = rs.waiting.front();
+    if (rs.writer || (w.write && !rs.readers.empty()))
+      return;
+    if (w.write)
+      rs.writer = w.who;
+    else
+      rs.readers.insert(w.who);
+    w.reply.deliver(caf::unit);
+    rs.waiting.pop_front();
+  }
+}
+
+behavior rw_guard(stateful_actor<rw_guard_state>* self, int) {
+  auto acquire = [self](const std::string& res, bool write) {
+    auto& rs = self->state.resources[res];
+    auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
+    rs.waiting.push_back({std::move(who), self->make_response_promise(), write});
+    rw_grant(rs);
+  };
+  return {
+    [=](rw_read_atom, const std::string& res) { acquire(res, false); },
+    [=](rw_write_atom, const std::string& res) { acquire(res, true); },
+    [=](rw_release_atom, const std::string& res) -> caf::result<void> {
+      auto i = self->state.resources.find(res);
+      auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      if (i == self->state.resources.end())
+        return caf::make_error(caf::sec::invalid_argument, "no lease");
+      auto& rs = i->second;
+      if (rs.writer == who)
+        rs.writer = nullptr;
+      else if (rs.readers.erase(who) == 0)
+        return caf::make_error(caf::sec::invalid_argument, "no lease");
+      rw_grant(rs);
+      return caf::unit;
+    },
+  };
+}
+
+/// Does n operations on the dictionary, each under a lease of the guard (released without
+/// waiting); reports its reads and writes.
+class rw_client : public event_based_actor {
+public:
+  rw_client(caf::actor_config& cfg, actor guard, bench::rw_dict* dict, actor main, int me, int n)
+      : event_based_actor(cfg), guard_(std::move(guard)), dict_(dict), main_(std::move(main)),
+        me_(me), n_(n), ops_(me) {}
+
+  behavior make_behavior() override {
+    next();
+    return {[](int) {}};
+  }
+
+private:
+  void next() {
+    if (i_ == n_) {
+      send(main_, bench::rw_reads_tag(me_), reads_);
+      send(main_, bench::rw_writes_tag(me_), writes_);
+      quit();
+      return;
+    }
+    auto op = ops_.next();
+    auto done = [this, op] {
+      if (op.write) {
+        dict_->write(op.key);
+        ++writes_;
+      } else {
+        (void)dict_->read(op.key);
+        ++reads_;
+      }
+      send(guard_, rw_release_atom::value, std::string{bench::rw_resource});
+      ++i_;
+      next();
+    };
+    if (op.write)
+      request(guard_, caf::infinite, rw_write_atom::value, std::string{bench::rw_resource})
+        .then(done);
+    else
+      request(guard_, caf::infinite, rw_read_atom::value, std::string{bench::rw_resource})
+        .then(done);
+  }
+
+  actor guard_;
+  bench::rw_dict* dict_;
+  actor main_;
+  int me_;
+  int n_;
+  int i_ = 0;
+  bench::rw_ops ops_;
+  int64_t reads_ = 0;
+  int64_t writes_ = 0;
+};
+
+bench::result run_rw(caf::actor_system& sys, const bench::options& opts) {
+  bench::result res;
+  res.unit = "ops/s";
+  auto n = static_cast<int>(opts.n);
+  auto guard = sys.spawn(rw_guard, 0);
+  bench::rw_dict dict;
+  caf::scoped_actor main{sys};
+  bench::stopwatch clock;
+  for (int c = 0; c < bench::rw_clients; ++c)
+    sys.spawn<rw_client>(guard, &dict, actor{main}, c, n);
+  auto got = bench::await_reports(main, 2 * bench::rw_clients, clock, opts, res);
+  clock.stop(res);
+  res.units = static_cast<double>(bench::rw_clients) * n;
+  if (!res.timed_out)
+    bench::check_rw(res, got, dict, n);
+  return res;
+}
+
 bench::result run(caf::actor_system& sys, const bench::options& opts) {
   return bench::run_case<caf::actor_system>(sys, opts,
                                             {{"counter", run_counter},
@@ -478,7 +619,8 @@ bench::result run(caf::actor_system& sys, const bench::options& opts) {
                                              {"spawn", run_spawn},
                                              {"skynet", run_skynet},
                                              {"selective", run_selective},
-                                             {"buffer", run_buffer}});
+                                             {"buffer", run_buffer},
+                                             {"rw", run_rw}});
 }
 
 } // namespace

@@ -9,12 +9,14 @@
 #include <string>
 
 #include <troupe/actors/bounded_buffer.hpp>
+#include <troupe/actors/rw_guard.hpp>
 #include <troupe/troupe.hpp>
 
 #include "harness.hpp"
 
 namespace {
 
+using namespace std::chrono_literals;
 using troupe::co_actor;
 using troupe::task;
 
@@ -278,7 +280,7 @@ using troupe::actors::bounded_buffer;
 /// Puts n items (me * n + i), then reports to main.
 task buffer_producer(co_actor& self, bounded_buffer q, caf::actor main, int me, int n) {
   for (int i = 0; i < n; ++i)
-    if (!co_await q.put(self, int64_t{me} * n + i, std::chrono::minutes{10}))
+    if (!co_await q.put(self, int64_t{me} * n + i, 10min))
       break;
   self.send(main, bench::buffer_producer_tag(me), int64_t{0});
 }
@@ -288,7 +290,7 @@ task buffer_consumer(co_actor& self, bounded_buffer q, caf::actor main, int me) 
   int64_t sum = 0;
   int64_t count = 0;
   for (;;) {
-    auto x = co_await q.take<int64_t>(self, std::chrono::minutes{10});
+    auto x = co_await q.take<int64_t>(self, 10min);
     if (!x)
       break;
     sum += *x;
@@ -327,6 +329,58 @@ bench::result run_buffer(troupe::system& sys, const bench::options& opts) {
   return res;
 }
 
+// -- rw: clients of a dictionary behind a troupe::actors::rw_guard ----------------------------
+
+using troupe::actors::rw_guard;
+
+/// Does n operations on the dictionary, each under a lease of the guard (released without
+/// waiting, as bench_caf's client does); reports its reads and writes.
+task rw_client(co_actor& self, rw_guard guard, bench::rw_dict* dict, caf::actor main, int me,
+               int n) {
+  bench::rw_ops ops{me};
+  int64_t reads = 0;
+  int64_t writes = 0;
+  for (int i = 0; i < n; ++i) {
+    auto op = ops.next();
+    auto lease = op.write ? co_await guard.acquire_write(self, bench::rw_resource, 10min)
+                          : co_await guard.acquire_read(self, bench::rw_resource, 10min);
+    if (!lease)
+      break;
+    if (op.write) {
+      dict->write(op.key);
+      ++writes;
+    } else {
+      (void)dict->read(op.key);
+      ++reads;
+    }
+    self.send(guard.handle(), rw_guard::release_atom::value, std::string{bench::rw_resource});
+  }
+  self.send(main, bench::rw_reads_tag(me), reads);
+  self.send(main, bench::rw_writes_tag(me), writes);
+}
+
+bench::result run_rw(troupe::system& sys, const bench::options& opts) {
+  bench::result res;
+  res.unit = "ops/s";
+  auto n = static_cast<int>(opts.n);
+  auto guard = rw_guard::spawn(sys, troupe::actors::rw_policy::fair);
+  if (!guard) {
+    res.error = "cannot spawn the guard";
+    return res;
+  }
+  bench::rw_dict dict;
+  caf::scoped_actor main{sys.engine()};
+  bench::stopwatch clock;
+  for (int c = 0; c < bench::rw_clients; ++c)
+    sys.spawn(rw_client, *guard, &dict, caf::actor{main}, c, n);
+  auto got = bench::await_reports(main, 2 * bench::rw_clients, clock, opts, res);
+  clock.stop(res);
+  res.units = static_cast<double>(bench::rw_clients) * n;
+  if (!res.timed_out)
+    bench::check_rw(res, got, dict, n);
+  return res;
+}
+
 bench::result run(troupe::system& sys, const bench::options& opts) {
   return bench::run_case<troupe::system>(sys, opts,
                                          {{"counter", run_counter},
@@ -334,7 +388,8 @@ bench::result run(troupe::system& sys, const bench::options& opts) {
                                           {"spawn", run_spawn},
                                           {"skynet", run_skynet},
                                           {"selective", run_selective},
-                                          {"buffer", run_buffer}});
+                                          {"buffer", run_buffer},
+                                          {"rw", run_rw}});
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 /// What both benchmark programs share: the command-line options, the clock, the peak memory
 /// and the one JSON line that each run prints.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <vector>
 
@@ -35,7 +37,7 @@ namespace bench {
 struct options {
   std::string case_name;
   /// counter: n; pingpong: round trips; spawn: actors; selective: receives; buffer: items per
-  /// producer.
+  /// producer; rw: operations per client.
   size_t n = 0;
   /// skynet: levels below the root (leaves = width^depth).
   size_t depth = 6;
@@ -59,6 +61,8 @@ inline size_t default_n(std::string_view case_name) {
     return 10'000;
   if (case_name == "buffer")
     return 1'000;
+  if (case_name == "rw")
+    return 2'500;
   return 0;
 }
 
@@ -68,7 +72,7 @@ class config : public Base {
 public:
   config() {
     caf::config_option_adder{this->custom_options_, "global"}
-      .add(opts.case_name, "case", "counter, pingpong, spawn, skynet, selective or buffer")
+      .add(opts.case_name, "case", "counter, pingpong, spawn, skynet, selective, buffer or rw")
       .add(opts.n, "n", "size of the case (0: its default)")
       .add(opts.depth, "depth", "skynet: depth of the tree (default 6)")
       .add(opts.width, "width", "skynet: children per actor (default 10)")
@@ -235,6 +239,115 @@ inline void check_buffer(result& res, const reports& got, int n) {
   const int64_t items = int64_t{buffer_producers} * n;
   expect_equal(res, "items", count, items);
   expect_equal(res, "sum", sum, items * (items - 1) / 2);
+}
+
+// -- rw: the shape of issue 11's readers/writer benchmark ------------------------------------
+
+/// 40 clients do n operations each on one dictionary of 1,000 keys behind a readers/writer
+/// guard (fair policy): 90 % reads of one key under a read lease, 10 % increments of one key
+/// under the write lease; each lease is released (not awaited) right after its operation.
+inline constexpr int rw_clients = 40;
+inline constexpr int64_t rw_keys = 1'000;
+/// The name of the guarded resource.
+inline constexpr const char* rw_resource = "dict";
+
+/// The report tags of the rw case: clients' reads, writes and the sums they read.
+inline int rw_reads_tag(int c) { return 4'000'000 + c; }
+inline int rw_writes_tag(int c) { return 5'000'000 + c; }
+
+/// One operation of a client: a read or a write, of one key.
+struct rw_op {
+  bool write;
+  int64_t key;
+};
+
+/// The operations of client `c`, the same in every program: a 64-bit LCG seeded by `c`.
+class rw_ops {
+public:
+  explicit rw_ops(int c) : state_(0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(c + 1)) {}
+
+  /// The next operation: a write one time in ten.
+  rw_op next() noexcept {
+    state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    auto bits = state_ >> 24;
+    return {bits % 10 == 0, static_cast<int64_t>((bits / 10) % rw_keys)};
+  }
+
+private:
+  uint64_t state_;
+};
+
+/// The dictionary the clients share (they hold only a pointer; it outlives them). It checks
+/// the guard: a read while a writer is inside, or a write while anyone else is, counts as a
+/// violation. Atomics, because the clients may run on several workers at once.
+class rw_dict {
+public:
+  rw_dict() {
+    for (int64_t k = 0; k < rw_keys; ++k)
+      values_.emplace(k, 0);
+  }
+
+  /// Reads `key` under a read lease.
+  int64_t read(int64_t key) {
+    if (writers_.load() != 0)
+      ++violations_;
+    ++readers_;
+    auto value = values_.find(key)->second;
+    if (writers_.load() != 0)
+      ++violations_;
+    --readers_;
+    return value;
+  }
+
+  /// Increments `key` under the write lease.
+  void write(int64_t key) {
+    if (writers_.fetch_add(1) != 0 || readers_.load() != 0)
+      ++violations_;
+    ++values_.find(key)->second;
+    if (readers_.load() != 0)
+      ++violations_;
+    --writers_;
+  }
+
+  /// The sum of all values: the number of writes, if none was lost.
+  int64_t total() const {
+    int64_t sum = 0;
+    for (auto& kv : values_)
+      sum += kv.second;
+    return sum;
+  }
+
+  /// Reads and writes that overlapped a write.
+  int64_t violations() const noexcept { return violations_.load(); }
+
+private:
+  std::unordered_map<int64_t, int64_t> values_;
+  std::atomic<int> readers_{0};
+  std::atomic<int> writers_{0};
+  std::atomic<int64_t> violations_{0};
+};
+
+/// Checks the clients' reports of the rw case against a replay of their operations and the
+/// dictionary: every operation done, no write lost, no lease overlapping a write.
+inline void check_rw(result& res, const reports& got, const rw_dict& dict, int n) {
+  int64_t want_writes = 0;
+  for (int c = 0; c < rw_clients; ++c) {
+    rw_ops ops{c};
+    for (int i = 0; i < n; ++i)
+      want_writes += ops.next().write ? 1 : 0;
+  }
+  int64_t reads = 0;
+  int64_t writes = 0;
+  for (int c = 0; c < rw_clients; ++c) {
+    auto r = got.find(rw_reads_tag(c));
+    auto w = got.find(rw_writes_tag(c));
+    reads += r != got.end() ? r->second : 0;
+    writes += w != got.end() ? w->second : 0;
+  }
+  expect_equal(res, "ops", reads + writes, int64_t{rw_clients} * n);
+  expect_equal(res, "writes", writes, want_writes);
+  expect_equal(res, "dict_total", dict.total(), want_writes);
+  expect_equal(res, "violations", dict.violations(), 0);
 }
 
 /// Parses the command line into `cfg`; returns false (after printing why) if the program

@@ -59,6 +59,10 @@ CASES = {
     "buffer": {"full": ["--n=1000"], "quick": ["--n=250"], "metric": "rate",
                "what": "bounded buffer of capacity 50: 40 producers x n items, 40 consumers "
                        "(troupe::actors::bounded_buffer / the same in plain CAF / asyncio.Queue)"},
+    "rw": {"full": ["--n=2500"], "quick": ["--n=500"], "metric": "rate",
+           "what": "a dictionary of 1,000 keys behind a readers/writer guard (fair policy): 40 "
+                   "clients x n operations, 90 % reads under a read lease, 10 % increments under "
+                   "the write lease (troupe::actors::rw_guard / the same guard in plain CAF)"},
 }
 
 # The unit of each lower-is-better figure ("rate" takes the unit the program reports).
