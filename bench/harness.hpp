@@ -225,17 +225,20 @@ inline reports await_reports(caf::scoped_actor& self, size_t count, const stopwa
   return got;
 }
 
+/// The sum of the values reported under `tag(0)` .. `tag(actors - 1)` (a missing one counts 0).
+inline int64_t sum_reports(const reports& got, int actors, int (*tag)(int)) {
+  int64_t sum = 0;
+  for (int c = 0; c < actors; ++c)
+    if (auto i = got.find(tag(c)); i != got.end())
+      sum += i->second;
+  return sum;
+}
+
 /// Checks the consumers' reports of the buffer case: every item 0 .. 40n-1 taken once (their
 /// count and their sum).
 inline void check_buffer(result& res, const reports& got, int n) {
-  int64_t sum = 0;
-  int64_t count = 0;
-  for (int c = 0; c < buffer_consumers; ++c) {
-    auto s = got.find(buffer_sum_tag(c));
-    auto k = got.find(buffer_count_tag(c));
-    sum += s != got.end() ? s->second : 0;
-    count += k != got.end() ? k->second : 0;
-  }
+  auto sum = sum_reports(got, buffer_consumers, buffer_sum_tag);
+  auto count = sum_reports(got, buffer_consumers, buffer_count_tag);
   const int64_t items = int64_t{buffer_producers} * n;
   expect_equal(res, "items", count, items);
   expect_equal(res, "sum", sum, items * (items - 1) / 2);
@@ -336,14 +339,8 @@ inline void check_rw(result& res, const reports& got, const rw_dict& dict, int n
     for (int i = 0; i < n; ++i)
       want_writes += ops.next().write ? 1 : 0;
   }
-  int64_t reads = 0;
-  int64_t writes = 0;
-  for (int c = 0; c < rw_clients; ++c) {
-    auto r = got.find(rw_reads_tag(c));
-    auto w = got.find(rw_writes_tag(c));
-    reads += r != got.end() ? r->second : 0;
-    writes += w != got.end() ? w->second : 0;
-  }
+  auto reads = sum_reports(got, rw_clients, rw_reads_tag);
+  auto writes = sum_reports(got, rw_clients, rw_writes_tag);
   expect_equal(res, "ops", reads + writes, int64_t{rw_clients} * n);
   expect_equal(res, "writes", writes, want_writes);
   expect_equal(res, "dict_total", dict.total(), want_writes);
