@@ -12,6 +12,7 @@
 #include "actors_test_helpers.hpp"
 #include "troupe/actors/bounded_buffer.hpp"
 #include "troupe/system.hpp"
+#include "troupe/testing/deterministic_system.hpp"
 
 using namespace std::chrono_literals;
 using troupe::co_actor;
@@ -256,6 +257,69 @@ TEST_CASE("bounded_buffer: a put of one message stores its values as the item, w
   CHECK(s.size == 1);
   CHECK(s.puts == 2);
   CHECK(take_int(p, b) == 1);
+}
+
+namespace {
+
+/// Takes one int within `limit`, marks it done (so that it does not come back when this actor
+/// ends), and reports `(limit in ms, the int or -1 after a timeout)`.
+task timed_taker(co_actor& self, bounded_buffer b, int limit_ms, caf::actor out) {
+  auto x = co_await b.take<int>(self, std::chrono::milliseconds{limit_ms});
+  if (x)
+    (void)co_await b.task_done(self);
+  self.send(out, limit_ms, x ? *x : -1);
+}
+
+/// Puts `item` within `limit` and reports `(item, 0 or -1 after a timeout)`.
+task timed_putter(co_actor& self, bounded_buffer b, int item, caf::timespan limit,
+                  caf::actor out) {
+  auto done = co_await b.put(self, item, limit);
+  self.send(out, item, done ? 0 : -1);
+}
+
+} // namespace
+
+TEST_CASE("bounded_buffer: waiting takes and puts time out each at its own limit, in virtual time") {
+  troupe::testing::deterministic_system sys;
+  auto out = sys.sink();
+  auto b = make_buffer(sys, 1);
+  // Three takes wait on the empty buffer, their limits unlike their order.
+  for (int ms : {30, 10, 20})
+    sys.spawn(timed_taker, b, ms, out);
+  sys.run();
+  using report = std::tuple<int, int>;
+  sys.advance_time(9ms);
+  sys.run();
+  CHECK(sys.received_of<report>(out).empty());
+  sys.advance_time(1ms);
+  sys.run();
+  CHECK(sys.received_of<report>(out) == std::vector<report>{{10, -1}});
+  sys.advance_time(10ms);
+  sys.run();
+  CHECK(sys.received_of<report>(out) == std::vector<report>{{10, -1}, {20, -1}});
+  // The take that still waits gets the next item.
+  sys.spawn(timed_putter, b, 5, caf::timespan{1h}, out);
+  sys.run();
+  // The put is acknowledged before the item moves on (as asyncio's put returns first).
+  CHECK(sys.received_of<report>(out) ==
+        std::vector<report>{{10, -1}, {20, -1}, {5, 0}, {30, 5}});
+  // Puts into a full buffer: one gives up after 10 ms, the other keeps its place.
+  sys.spawn(timed_putter, b, 6, caf::timespan{1h}, out);
+  sys.run();
+  sys.spawn(timed_putter, b, 7, caf::timespan{10ms}, out);
+  sys.run();
+  sys.spawn(timed_putter, b, 8, caf::timespan{1h}, out);
+  sys.run();
+  sys.advance_time(10ms);
+  sys.run();
+  auto got = sys.received_of<report>(out);
+  CHECK(got == std::vector<report>{{10, -1}, {20, -1}, {5, 0}, {30, 5}, {6, 0}, {7, -1}});
+  for (int want : {6, 8}) {
+    sys.spawn(timed_taker, b, 1000, out);
+    sys.run();
+    CHECK(sys.received_of<report>(out).back() == report{1000, want});
+  }
+  CHECK(sys.received_of<report>(out).size() == 9); // 8 went in once 6 was taken
 }
 
 TEST_CASE("bounded_buffer: a request it does not know is answered with an error") {

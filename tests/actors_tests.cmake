@@ -14,7 +14,8 @@ add_executable(troupe_actors_tests
   actors_rw_guard_test.cpp
   actors_supervisor_test.cpp
   actors_worker_pool_test.cpp)
-target_link_libraries(troupe_actors_tests PRIVATE troupe::actors troupe_actors_proto doctest::doctest)
+target_link_libraries(troupe_actors_tests PRIVATE troupe::actors troupe::testing troupe_actors_proto
+                                                  doctest::doctest)
 target_compile_options(troupe_actors_tests PRIVATE -Wall -Wextra)
 
 # Names read "actors/bounded_buffer: ...", so `ctest -R actors/` selects these. A hang is a

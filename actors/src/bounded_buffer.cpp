@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <unordered_map>
 
 #include <caf/event_based_actor.hpp>
@@ -21,20 +22,41 @@ namespace {
 
 using buf = bounded_buffer;
 
-/// A take that waits for an item.
+using time_point = caf::actor_clock::time_point;
+
+/// A take that waits for an item, until its deadline if it has one.
 struct waiting_taker {
-  uint64_t id;
+  std::optional<time_point> deadline;
   caf::actor_addr who;
   caf::response_promise reply;
 };
 
-/// A put that waits for room; its item is not in the buffer yet.
+/// A put that waits for room, until its deadline if it has one; its item is not in the
+/// buffer yet.
 struct waiting_producer {
-  uint64_t id;
+  std::optional<time_point> deadline;
   caf::actor_addr who;
   caf::response_promise reply;
   caf::message item;
 };
+
+/// Answers the waiters in `waiters` whose deadline is at or before `now` with `err` and
+/// removes them; returns the earliest deadline of those that still wait.
+template <class Waiters>
+std::optional<time_point> expire_due(Waiters& waiters, time_point now, const caf::error& err) {
+  std::optional<time_point> next;
+  for (auto i = waiters.begin(); i != waiters.end();) {
+    if (i->deadline && *i->deadline <= now) {
+      i->reply.deliver(err);
+      i = waiters.erase(i);
+      continue;
+    }
+    if (i->deadline && (!next || *i->deadline < *next))
+      next = i->deadline;
+    ++i;
+  }
+  return next;
+}
 
 /// The buffer. Items handed out are remembered per taker until `task_done`, so that a
 /// terminated taker's items go back to the head of the buffer.
@@ -60,11 +82,9 @@ public:
       [this](buf::join_atom) { join(); },
       [this](buf::close_atom) { close(); },
       [this](buf::stats_atom) { return current_stats(); },
-      [this](detail::timer::expire_atom, uint64_t token) {
-        auto err = make_error(actors_error::timeout, "bounded_buffer wait limit passed");
-        for (auto id : timer_.due(this, token))
-          if (!detail::expire(takers_, id, err))
-            detail::expire(producers_, id, err);
+      [this](detail::wakeup::expire_atom, uint64_t token) {
+        if (wakeup_.take(token))
+          expire_waits();
       },
     };
   }
@@ -100,10 +120,7 @@ private:
       return;
     }
     ++stats_.put_waits;
-    auto id = ++next_id_;
-    producers_.push_back({id, who, std::move(reply), std::move(item)});
-    if (wait)
-      timer_.arm(this, *wait, id);
+    producers_.push_back({deadline_after(wait), who, std::move(reply), std::move(item)});
   }
 
   void take(std::optional<caf::timespan> wait) {
@@ -118,10 +135,31 @@ private:
       reply.deliver(make_error(actors_error::end_of_stream));
       return;
     }
-    auto id = ++next_id_;
-    takers_.push_back({id, who, std::move(reply)});
-    if (wait)
-      timer_.arm(this, *wait, id);
+    takers_.push_back({deadline_after(wait), who, std::move(reply)});
+  }
+
+  // -- wait limits ----------------------------------------------------------------------------
+
+  /// The deadline of a wait of `wait` starting now (none without a limit), with a wake-up no
+  /// later than it. Waiters carry their deadlines: a wait that ends served costs no timer.
+  std::optional<time_point> deadline_after(std::optional<caf::timespan> wait) {
+    if (!wait)
+      return std::nullopt;
+    auto deadline = clock().now() + *wait;
+    wakeup_.at(this, deadline);
+    return deadline;
+  }
+
+  /// Answers the waits whose limit passed with `timeout`; wakes up again for the next one.
+  void expire_waits() {
+    auto err = make_error(actors_error::timeout, "bounded_buffer wait limit passed");
+    auto now = clock().now();
+    auto next_taker = expire_due(takers_, now, err);
+    auto next_producer = expire_due(producers_, now, err);
+    if (next_taker && (!next_producer || *next_taker < *next_producer))
+      wakeup_.at(this, *next_taker);
+    else if (next_producer)
+      wakeup_.at(this, *next_producer);
   }
 
   caf::result<void> task_done() {
@@ -189,14 +227,12 @@ private:
       while (!items_.empty() && !takers_.empty()) {
         auto taker = std::move(takers_.front());
         takers_.pop_front();
-        timer_.cancel(taker.id);
         hand_out(taker.reply, taker.who);
         moved = true;
       }
       while (!producers_.empty() && items_.size() < stats_.capacity) {
         auto producer = std::move(producers_.front());
         producers_.pop_front();
-        timer_.cancel(producer.id);
         accept(std::move(producer.reply), std::move(producer.item));
         moved = true;
       }
@@ -265,8 +301,7 @@ private:
   /// Items taken and not yet marked done, per taker, oldest first.
   std::unordered_map<caf::actor_addr, std::deque<caf::message>> held_;
   detail::watch_list watched_;
-  uint64_t next_id_ = 0;
-  detail::timer timer_;
+  detail::wakeup wakeup_;
 };
 
 } // namespace

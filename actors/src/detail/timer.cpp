@@ -29,18 +29,36 @@ public:
 
 } // namespace
 
+void wakeup::at(caf::local_actor* self, time_point when) {
+  if (armed_ && *armed_ <= when)
+    return;
+  if (!relay_)
+    relay_ = self->home_system().spawn<timer_relay, caf::hidden>();
+  armed_ = when;
+  auto& clock = self->home_system().clock();
+  clock.schedule_message(when, caf::actor_cast<caf::strong_actor_ptr>(relay_),
+                         caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
+                                                   caf::weak_actor_ptr{self->ctrl()},
+                                                   expire_atom::value, ++token_));
+}
+
+bool wakeup::take(uint64_t token) noexcept {
+  if (!armed_ || token != token_)
+    return false;
+  armed_.reset();
+  return true;
+}
+
 void timer::arm(caf::local_actor* self, caf::timespan delay, uint64_t id) {
   auto when = self->home_system().clock().now() + delay;
   by_id_[id] = pending_.emplace(when, id);
-  if (!armed_ || when < *armed_)
-    schedule(self, when);
+  wakeup_.at(self, when);
 }
 
 std::vector<uint64_t> timer::due(caf::local_actor* self, uint64_t token) {
   std::vector<uint64_t> result;
-  if (token != token_)
+  if (!wakeup_.take(token))
     return result;
-  armed_.reset();
   auto now = self->home_system().clock().now();
   auto end = pending_.upper_bound(now);
   for (auto i = pending_.begin(); i != end; ++i) {
@@ -49,7 +67,7 @@ std::vector<uint64_t> timer::due(caf::local_actor* self, uint64_t token) {
   }
   pending_.erase(pending_.begin(), end);
   if (!pending_.empty())
-    schedule(self, pending_.begin()->first);
+    wakeup_.at(self, pending_.begin()->first);
   return result;
 }
 
@@ -59,17 +77,6 @@ void timer::cancel(uint64_t id) {
     return;
   pending_.erase(i->second);
   by_id_.erase(i);
-}
-
-void timer::schedule(caf::local_actor* self, time_point when) {
-  if (!relay_)
-    relay_ = self->home_system().spawn<timer_relay, caf::hidden>();
-  armed_ = when;
-  auto& clock = self->home_system().clock();
-  clock.schedule_message(when, caf::actor_cast<caf::strong_actor_ptr>(relay_),
-                         caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
-                                                   caf::weak_actor_ptr{self->ctrl()},
-                                                   expire_atom::value, ++token_));
 }
 
 } // namespace troupe::actors::detail

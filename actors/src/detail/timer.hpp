@@ -7,8 +7,10 @@
 // buffer that nobody uses alive for 10 s and make shutdown wait for it: the clock delivers to
 // a hidden relay instead, which holds the pattern actor weakly. And every event scheduled on
 // CAF's clock takes its mutex and wakes its thread (in bench/'s buffer case, finite request
-// timeouts made plain CAF use 2.4x the CPU): so an actor keeps its own deadlines in order and
-// has at most one event on the clock, for the earliest.
+// timeouts made plain CAF use 2.4x the CPU): so an actor keeps its own deadlines and has at
+// most one event on the clock, for the earliest (`wakeup`). `timer` keeps them by id, in order;
+// an actor whose waiters carry their deadlines uses `wakeup` alone and looks them over when it
+// comes (no allocation per wait).
 
 #include <cstdint>
 #include <map>
@@ -24,22 +26,45 @@
 
 namespace troupe::actors::detail {
 
-/// A pattern actor's timers: after `arm(self, delay, id)`, the actor receives
+/// The one event a pattern actor keeps on CAF's clock: after `at(self, when)`, the actor
+/// receives `(expire_atom, token)` no later than `when`; `take(token)` tells whether that is the
+/// current event (an earlier `at` supersedes a later one). An actor that keeps its deadlines
+/// itself asks for the earliest and, when it comes, looks which have passed.
+class wakeup {
+public:
+  /// The message that tells the actor its wake-up came, with a token.
+  using expire_atom = caf::atom_constant<caf::atom("tr_expire")>;
+  using time_point = caf::actor_clock::time_point;
+
+  wakeup() = default;
+  wakeup(const wakeup&) = delete;
+  wakeup& operator=(const wakeup&) = delete;
+  /// Lets go of the relay without a message: it is freed once the event it still waits for
+  /// has fired (or the clock dropped it at shutdown). An exit message sent from here could
+  /// reach a relay after the scheduler stopped, when the owner is destroyed late, and leak it.
+  ~wakeup() = default;
+
+  /// Makes sure an event comes no later than `when`: schedules one unless the armed one does.
+  void at(caf::local_actor* self, time_point when);
+
+  /// Whether `token` is the armed event's; if so, nothing is armed anymore.
+  bool take(uint64_t token) noexcept;
+
+private:
+  /// When the one event on the clock that counts fires (older ones carry older tokens).
+  std::optional<time_point> armed_;
+  uint64_t token_ = 0;
+  caf::actor relay_;
+};
+
+/// A pattern actor's timers by id: after `arm(self, delay, id)`, the actor receives
 /// `(expire_atom, token)`; `due(self, token)` then returns the ids whose time has come.
 /// `cancel(id)` forgets a timer whose request was answered; an id that is due but no longer
 /// waits (a path that does not cancel) is ignored by the actor.
 class timer {
 public:
   /// The message that tells the actor to ask `due`, with a token.
-  using expire_atom = caf::atom_constant<caf::atom("tr_expire")>;
-
-  timer() = default;
-  timer(const timer&) = delete;
-  timer& operator=(const timer&) = delete;
-  /// Lets go of the relay without a message: it is freed once the event it still waits for
-  /// has fired (or the clock dropped it at shutdown). An exit message sent from here could
-  /// reach a relay after the scheduler stopped, when the owner is destroyed late, and leak it.
-  ~timer() = default;
+  using expire_atom = wakeup::expire_atom;
 
   /// Makes `id` due after `delay`.
   void arm(caf::local_actor* self, caf::timespan delay, uint64_t id);
@@ -54,14 +79,9 @@ public:
 private:
   using time_point = caf::actor_clock::time_point;
 
-  void schedule(caf::local_actor* self, time_point when);
-
   std::multimap<time_point, uint64_t> pending_;
   std::unordered_map<uint64_t, std::multimap<time_point, uint64_t>::iterator> by_id_;
-  /// When the one event on the clock fires, and its token.
-  std::optional<time_point> armed_;
-  uint64_t token_ = 0;
-  caf::actor relay_;
+  wakeup wakeup_;
 };
 
 } // namespace troupe::actors::detail
