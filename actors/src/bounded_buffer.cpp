@@ -13,6 +13,7 @@
 #include "troupe/actors/error.hpp"
 #include "troupe/system.hpp"
 
+#include "detail/deadline_queue.hpp"
 #include "detail/timer.hpp"
 #include "detail/waiting.hpp"
 
@@ -22,40 +23,29 @@ namespace {
 
 using buf = bounded_buffer;
 
-using time_point = caf::actor_clock::time_point;
-
-/// A take that waits for an item, until its deadline if it has one.
+/// A take that waits for an item; `seq` orders all waits and names the wait's deadline.
 struct waiting_taker {
-  std::optional<time_point> deadline;
+  uint64_t seq;
   caf::actor_addr who;
   caf::response_promise reply;
 };
 
-/// A put that waits for room, until its deadline if it has one; its item is not in the
-/// buffer yet.
+/// A put that waits for room; its item is not in the buffer yet.
 struct waiting_producer {
-  std::optional<time_point> deadline;
+  uint64_t seq;
   caf::actor_addr who;
   caf::response_promise reply;
   caf::message item;
 };
 
-/// Answers the waiters in `waiters` whose deadline is at or before `now` with `err` and
-/// removes them; returns the earliest deadline of those that still wait.
-template <class Waiters>
-std::optional<time_point> expire_due(Waiters& waiters, time_point now, const caf::error& err) {
-  std::optional<time_point> next;
-  for (auto i = waiters.begin(); i != waiters.end();) {
-    if (i->deadline && *i->deadline <= now) {
-      i->reply.deliver(err);
-      i = waiters.erase(i);
-      continue;
-    }
-    if (i->deadline && (!next || *i->deadline < *next))
-      next = i->deadline;
-    ++i;
-  }
-  return next;
+/// The waiter with `seq` in `waiters` (kept in the order of their `seq`), or their end.
+template <class Waiters> auto find_waiter(Waiters& waiters, uint64_t seq) {
+  // Most waits that are asked about were served from the front long ago: no search for those.
+  if (waiters.empty() || seq < waiters.front().seq || seq > waiters.back().seq)
+    return waiters.end();
+  auto i = std::lower_bound(waiters.begin(), waiters.end(), seq,
+                            [](const auto& w, uint64_t x) { return w.seq < x; });
+  return i != waiters.end() && i->seq == seq ? i : waiters.end();
 }
 
 /// The buffer. Items handed out are remembered per taker until `task_done`, so that a
@@ -120,7 +110,7 @@ private:
       return;
     }
     ++stats_.put_waits;
-    producers_.push_back({deadline_after(wait), who, std::move(reply), std::move(item)});
+    producers_.push_back({next_seq(wait), who, std::move(reply), std::move(item)});
   }
 
   void take(std::optional<caf::timespan> wait) {
@@ -135,31 +125,45 @@ private:
       reply.deliver(make_error(actors_error::end_of_stream));
       return;
     }
-    takers_.push_back({deadline_after(wait), who, std::move(reply)});
+    takers_.push_back({next_seq(wait), who, std::move(reply)});
   }
 
   // -- wait limits ----------------------------------------------------------------------------
 
-  /// The deadline of a wait of `wait` starting now (none without a limit), with a wake-up no
-  /// later than it. Waiters carry their deadlines: a wait that ends served costs no timer.
-  std::optional<time_point> deadline_after(std::optional<caf::timespan> wait) {
-    if (!wait)
-      return std::nullopt;
-    auto deadline = clock().now() + *wait;
-    wakeup_.at(this, deadline);
-    return deadline;
+  /// The sequence number of a new wait, whose deadline, with a limit, is now + `wait`.
+  uint64_t next_seq(std::optional<caf::timespan> wait) {
+    auto seq = ++last_seq_;
+    if (wait) {
+      auto deadline = clock().now() + *wait;
+      deadlines_.push(deadline, seq, takers_.size() + producers_.size(),
+                      [this](uint64_t x) { return waits(x); });
+      wakeup_.at(this, deadline);
+    }
+    return seq;
+  }
+
+  /// Whether the wait `seq` still waits (a take or a put).
+  bool waits(uint64_t seq) {
+    return find_waiter(takers_, seq) != takers_.end()
+           || find_waiter(producers_, seq) != producers_.end();
   }
 
   /// Answers the waits whose limit passed with `timeout`; wakes up again for the next one.
   void expire_waits() {
     auto err = make_error(actors_error::timeout, "bounded_buffer wait limit passed");
-    auto now = clock().now();
-    auto next_taker = expire_due(takers_, now, err);
-    auto next_producer = expire_due(producers_, now, err);
-    if (next_taker && (!next_producer || *next_taker < *next_producer))
-      wakeup_.at(this, *next_taker);
-    else if (next_producer)
-      wakeup_.at(this, *next_producer);
+    auto expire = [&](uint64_t seq) {
+      if (auto t = find_waiter(takers_, seq); t != takers_.end()) {
+        t->reply.deliver(err);
+        takers_.erase(t);
+      } else if (auto p = find_waiter(producers_, seq); p != producers_.end()) {
+        p->reply.deliver(err);
+        producers_.erase(p);
+      }
+    };
+    auto next = deadlines_.expire_due(clock().now(), expire,
+                                      [this](uint64_t x) { return waits(x); });
+    if (next)
+      wakeup_.at(this, *next);
   }
 
   caf::result<void> task_done() {
@@ -301,6 +305,9 @@ private:
   /// Items taken and not yet marked done, per taker, oldest first.
   std::unordered_map<caf::actor_addr, std::deque<caf::message>> held_;
   detail::watch_list watched_;
+  /// Numbers the waits, in arrival order (takers_ and producers_ stay sorted by it).
+  uint64_t last_seq_ = 0;
+  detail::deadline_queue deadlines_;
   detail::wakeup wakeup_;
 };
 
