@@ -152,6 +152,32 @@ TEST_CASE("co_actor deadline: a receive and a request share the actor's one even
         std::vector<report>{{7, caf::error{}}, {0, caf::sec::request_timeout}});
 }
 
+TEST_CASE("co_actor deadline: a timeout beyond the clock's range waits without a deadline") {
+  deterministic_system sys;
+  auto out = sys.sink();
+  auto hole = sys.spawn(black_hole);
+  auto inc = sys.spawn(incrementer);
+  auto requester = sys.spawn(
+    [](co_actor& self, caf::actor hole, caf::actor inc, caf::actor out) -> task {
+      auto forever = caf::timespan::max(); // now + max would wrap around into the past
+      auto got = co_await self.receive<int>(forever);
+      self.send(out, got.value_or(-1), caf::error{});
+      auto r = co_await self.request<int>(inc, forever, 1);
+      self.send(out, 1, error_of(r));
+      auto lost = co_await self.request<int>(hole, forever, 2);
+      self.send(out, 2, error_of(lost));
+    },
+    hole, inc, out);
+  sys.run();
+  CHECK(!sys.has_pending_timers());
+  caf::anon_send(requester, 7);
+  sys.run();
+  CHECK(!sys.has_pending_timers());
+  CHECK(sys.advance_time(24h) == 0);
+  sys.run();
+  CHECK(sys.received_of<report>(out) == std::vector<report>{{7, caf::error{}}, {1, caf::error{}}});
+}
+
 TEST_CASE("co_actor deadline: an actor that nobody refers to still gets its request timeout") {
   deterministic_system sys;
   auto out = sys.sink();

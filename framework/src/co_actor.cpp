@@ -313,9 +313,11 @@ void co_actor_impl::on_reply(wait_slot& slot, caf::type_erased_tuple& xs) {
 }
 
 void co_actor_impl::start_deadline(wait_slot& slot) {
+  auto now = home_system().clock().now();
+  if (*slot.timeout >= deadline_timer::time_point::max() - now)
+    return; // a deadline beyond the clock's range never comes: the wait has none
   timed_ = &slot;
-  auto& clock = home_system().clock();
-  if (auto ev = deadline_.start(clock.now() + *slot.timeout))
+  if (auto ev = deadline_.start(now + *slot.timeout))
     schedule(*ev);
   // The clock holds this actor only weakly, so that a killed actor is freed at once; while it
   // waits, it holds itself (as CAF's `after` does), or an actor nobody else refers to would be
