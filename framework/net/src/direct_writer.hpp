@@ -44,8 +44,19 @@ struct broker_write_state {
 /// `quiet_period`. Otherwise it is queued as before and travels in the broker's batches.
 ///
 /// Not thread-safe: every member runs under the owning `peer_link`'s mutex, which is also held
-/// during the system call, so two senders never interleave bytes, and the broker's `close`
-/// waits for a write in progress (no thread writes to a closed or reused descriptor).
+/// during the system call. The interleavings that matter:
+/// - two senders: one writes while the other waits for the mutex; the second finds the credit
+///   spent (it queues) or, after a partial write, the writer busy (it queues behind the rest);
+/// - a sender and the broker draining: taking the queue marks the writer busy, and `sync` keeps
+///   it busy until CAF reported the broker's bytes written, so a sender either wrote before the
+///   broker appended (its bytes are in the kernel first) or queues;
+/// - a sender and a disconnect: the broker's `close` waits for a write in progress, and none
+///   starts after, so no thread writes to a closed or reused descriptor; a write that fails
+///   (EPIPE, ECONNRESET) closes the writer and the message takes the queue, which fails it;
+/// - a send during the handshake: the writer opens only at the broker's first `sync` after the
+///   handshake, behind the frames held until then;
+/// - the rest of a partial write and a heartbeat, a goodbye or an error frame of the broker's:
+///   every broker write passes `sync`, which puts the rest in front.
 class direct_writer {
 public:
   /// What became of a message handed to `write`.
