@@ -97,10 +97,10 @@ TEST_CASE("remote buffer: each error reply is a troupe.actors.Error with the doc
   CHECK(error_code_of(ask_proto(p, s.remote, ta::TaskDone{})) == ta::NOTHING_TAKEN);
   // A take that waits longer than its limit; a negative limit.
   CHECK(error_code_of(ask_proto(p, s.remote, ta::Take{[] {
-          ta::Take t;
-          t.set_wait_ns(std::chrono::nanoseconds{20ms}.count());
-          return t;
-        }()})) == ta::TIMEOUT);
+                                  ta::Take t;
+                                  t.set_wait_ns(std::chrono::nanoseconds{20ms}.count());
+                                  return t;
+                                }()})) == ta::TIMEOUT);
   CHECK(error_code_of(ask_proto(p, s.remote, put_of(1, -5))) == ta::INVALID_ARGUMENT);
   // A put that waits for room longer than its limit (capacity 1, one item in).
   CHECK(holds<ta::PutDone>(ask_proto(p, s.remote, put_of(1))));
@@ -168,8 +168,8 @@ TEST_CASE("remote buffer: a local item reaches a remote taker packed in Any, or 
   auto back = troupe::test::call_for<local_only>(local, buf, ta::bounded_buffer::take_atom::value);
   REQUIRE(back);
   CHECK(back->x == 8);
-  auto stats = troupe::test::call_for<ta::buffer_stats>(local, buf,
-                                                         ta::bounded_buffer::stats_atom::value);
+  auto stats =
+    troupe::test::call_for<ta::buffer_stats>(local, buf, ta::bounded_buffer::stats_atom::value);
   REQUIRE(stats);
   CHECK(stats->redelivered == 1);
   CHECK(stats->unfinished == 1);

@@ -84,7 +84,8 @@ TEST_CASE("remote buffer processes: remote producers and consumers move every it
   CHECK(producer_a->expect_line("put ", slow) == "200");
   CHECK(producer_b->expect_line("put ", slow) == "200");
   // Every put was acknowledged: closing now lets the consumers drain and end.
-  CHECK_FALSE(troupe::test::call(s.local, s.buffer.handle(), ta::bounded_buffer::close_atom::value));
+  CHECK_FALSE(
+    troupe::test::call(s.local, s.buffer.handle(), ta::bounded_buffer::close_atom::value));
   std::map<int64_t, int> seen;
   auto taken = read_items(*consumer_a, seen) + read_items(*consumer_b, seen);
   CHECK(taken == 2 * per_producer);
@@ -103,10 +104,12 @@ TEST_CASE("remote buffer processes: remote producers and consumers move every it
   CHECK(st.high_water <= 5);
 }
 
-TEST_CASE("remote buffer processes: the item of a taker killed with SIGKILL goes to another taker") {
+TEST_CASE(
+  "remote buffer processes: the item of a taker killed with SIGKILL goes to another taker") {
   served_buffer s{5};
   for (int64_t i = 0; i < 3; ++i)
-    CHECK_FALSE(troupe::test::call(s.local, s.buffer.handle(), ta::bounded_buffer::put_atom::value, i));
+    CHECK_FALSE(
+      troupe::test::call(s.local, s.buffer.handle(), ta::bounded_buffer::put_atom::value, i));
   auto holder = start_client("hold", s.address);
   CHECK(holder->expect_line("holding ", slow) == "0");
   holder->kill(SIGKILL);
@@ -115,7 +118,8 @@ TEST_CASE("remote buffer processes: the item of a taker killed with SIGKILL goes
   // closes with the process): once the buffer is closed it ends only after the held item came
   // back and was taken too.
   auto consumer = start_client("consume", s.address);
-  CHECK_FALSE(troupe::test::call(s.local, s.buffer.handle(), ta::bounded_buffer::close_atom::value));
+  CHECK_FALSE(
+    troupe::test::call(s.local, s.buffer.handle(), ta::bounded_buffer::close_atom::value));
   std::map<int64_t, int> seen;
   CHECK(read_items(*consumer, seen) == 3);
   CHECK(seen == std::map<int64_t, int>{{0, 1}, {1, 1}, {2, 1}});

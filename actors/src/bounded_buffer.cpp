@@ -75,10 +75,15 @@ public:
       [this](Put& x) { serve_put(x); },
       [this](const Take& x) { serve_take(x); },
       [this](const TaskDone&) {
-        serve_client(&remote::empty_as<Done>, [this] { respond(task_done()); });
+        serve_client(&remote::empty_as<Done>, [this] { respond_result(task_done()); });
       },
       [this](const Join&) { serve_client(&remote::empty_as<Done>, [this] { join(); }); },
-      [this](const Close&) { serve_client(&remote::empty_as<Done>, [this] { respond(close_now()); }); },
+      [this](const Close&) {
+        serve_client(&remote::empty_as<Done>, [this] {
+          close();
+          respond(caf::unit);
+        });
+      },
       [this](const GetStats&) {
         serve_client(&remote::buffer_stats_reply, [this] { respond(current_stats()); });
       },
@@ -277,11 +282,6 @@ private:
   // -- Protobuf clients -----------------------------------------------------------------------
   // Each runs the local operation as its client's stand-in (detail/remote_clients.hpp); the
   // item of a remote put is kept as the google.protobuf.Any it came as (items are opaque).
-
-  caf::result<void> close_now() {
-    close();
-    return caf::unit;
-  }
 
   void serve_put(Put& x) {
     serve_client(&remote::empty_as<PutDone>, [&] {

@@ -31,7 +31,8 @@ inline std::unique_ptr<troupe::config> pattern_node_config() {
   troupe::net::type_registry types;
   REQUIRE_FALSE(troupe::actors::register_protocols(types));
   troupe::net::enable(*cfg, std::move(types));
-  troupe::net::set_option(*cfg, "heartbeat-interval", caf::timespan{std::chrono::milliseconds{200}});
+  troupe::net::set_option(*cfg, "heartbeat-interval",
+                          caf::timespan{std::chrono::milliseconds{200}});
   troupe::net::set_option(*cfg, "peer-timeout", caf::timespan{std::chrono::milliseconds{1500}});
   return cfg;
 }

@@ -3,6 +3,7 @@
 // The base of the pattern actors that serve Protobuf clients besides local ones: an ordinary
 // event-based actor with the few members that their Protobuf handlers share.
 
+#include <type_traits>
 #include <utility>
 
 #include <caf/event_based_actor.hpp>
@@ -28,12 +29,14 @@ protected:
   template <class T> void respond(T&& x) { make_response_promise().deliver(std::forward<T>(x)); }
 
   /// Answers the current request with the outcome of an operation that returns a result.
-  void respond(caf::result<void> x) {
+  template <class... Ts> void respond_result(caf::result<Ts...> x) {
     auto reply = make_response_promise();
     if (x.flag == caf::rt_error)
       reply.deliver(std::move(x.err));
-    else
+    else if constexpr (sizeof...(Ts) == 0 || (std::is_void_v<Ts> && ...))
       reply.deliver(caf::unit);
+    else
+      reply.deliver(std::move(x.value));
   }
 
   /// Call from the down handler: a stand-in that went down is forgotten.

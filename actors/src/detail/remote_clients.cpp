@@ -99,6 +99,17 @@ void remote_clients::forget(const caf::actor_addr& who) {
   by_stand_in_.erase(i);
 }
 
+void remote_clients::sweep() {
+  for (auto i = by_client_.begin(); i != by_client_.end();) {
+    if (!i->second || stand_in_of(i->second)->getf(caf::abstract_actor::is_terminated_flag)) {
+      by_stand_in_.erase(caf::actor_cast<caf::actor_addr>(i->second));
+      i = by_client_.erase(i);
+    } else {
+      ++i;
+    }
+  }
+}
+
 caf::mailbox_element_ptr remote_clients::stand_in_element(caf::actor_system& sys,
                                                           caf::mailbox_element* current,
                                                           reply_translator translate) {
@@ -117,12 +128,15 @@ caf::mailbox_element_ptr remote_clients::stand_in_element(caf::actor_system& sys
 caf::strong_actor_ptr remote_clients::stand_in_for(caf::actor_system& sys,
                                                    const caf::strong_actor_ptr& client) {
   auto key = caf::actor_cast<caf::actor_addr>(client);
+  if (auto i = by_client_.find(key);
+      i != by_client_.end() &&
+      !stand_in_of(i->second)->getf(caf::abstract_actor::is_terminated_flag))
+    return i->second;
+  sweep();
   auto& slot = by_client_[key];
-  if (slot && !stand_in_of(slot)->getf(caf::abstract_actor::is_terminated_flag))
-    return slot;
   caf::actor_config cfg;
   auto made = caf::make_actor<stand_in, caf::strong_actor_ptr>(sys.next_actor_id(), sys.node(),
-                                                                &sys, cfg, client);
+                                                               &sys, cfg, client);
   slot = made;
   by_stand_in_[caf::actor_cast<caf::actor_addr>(made)] = key;
   // The client's end is the stand-in's end. For a remote proxy this attachment also asks its

@@ -67,7 +67,9 @@ public:
     op();
   }
 
-  /// Forgets the stand-in at `who` after its down message (its client ended).
+  /// Forgets the stand-in at `who` after its down message (its client ended). Actors that
+  /// monitor no client need not call it: ended stand-ins are also swept out whenever a new
+  /// client comes.
   void forget(const caf::actor_addr& who);
 
 private:
@@ -82,6 +84,9 @@ private:
   /// original marked answered (its reply now comes through the stand-in); null if anonymous.
   caf::mailbox_element_ptr stand_in_element(caf::actor_system& sys, caf::mailbox_element* current,
                                             reply_translator translate);
+
+  /// Drops the stand-ins that ended.
+  void sweep();
 
   /// The stand-in of `client`, made on first use.
   caf::strong_actor_ptr stand_in_for(caf::actor_system& sys, const caf::strong_actor_ptr& client);

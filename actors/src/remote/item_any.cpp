@@ -18,8 +18,7 @@ namespace {
 namespace pb = google::protobuf;
 
 /// Packs element 0 of `item` as `Wrapper` if it is a `T`.
-template <class Wrapper, class T>
-bool pack_scalar(const caf::message& item, pb::Any& out) {
+template <class Wrapper, class T> bool pack_scalar(const caf::message& item, pb::Any& out) {
   if (!item.match_element<T>(0))
     return false;
   Wrapper wrapper;
@@ -75,9 +74,9 @@ caf::expected<pb::Any> any_of(const caf::message& item) {
     out.PackFrom(*msg);
     return out;
   }
-  return make_error(actors_error::invalid_argument,
-                    "an item that is no Protobuf message (" + item.stringify(0).substr(0, 64) +
-                      ") cannot go to a remote taker");
+  return make_error(actors_error::invalid_argument, "an item that is no Protobuf message (" +
+                                                      item.stringify(0).substr(0, 64) +
+                                                      ") cannot go to a remote taker");
 }
 
 } // namespace troupe::actors::remote

@@ -35,8 +35,7 @@ template <class Reply> detail::translated_reply empty_as(caf::message& local_rep
 
 /// Translates a local reply of one value with `convert(const T&)` into its Protobuf reply,
 /// and an error into `error_reply`.
-template <class T, auto Convert>
-detail::translated_reply value_as(caf::message& local_reply) {
+template <class T, auto Convert> detail::translated_reply value_as(caf::message& local_reply) {
   if (auto* err = error_in(local_reply))
     return {error_reply(*err), {}};
   if (!local_reply.match_elements<T>())
