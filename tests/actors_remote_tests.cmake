@@ -26,3 +26,8 @@ add_dependencies(troupe_actors_remote_tests troupe_actors_pattern_client)
 doctest_discover_tests(troupe_actors_remote_tests
   TEST_PREFIX "actors/remote/"
   PROPERTIES TIMEOUT 120)
+
+# A node serving a bounded buffer named "buffer", for clients in other processes and languages.
+add_executable(troupe_actors_pattern_server actors_remote/pattern_server.cpp)
+target_link_libraries(troupe_actors_pattern_server PRIVATE troupe::actors_net)
+target_compile_options(troupe_actors_pattern_server PRIVATE -Wall -Wextra)
