@@ -12,7 +12,8 @@ add_executable(troupe_actors_remote_tests
   test_main.cpp
   actors_remote_buffer_test.cpp
   actors_remote_processes_test.cpp
-  actors_remote_patterns_test.cpp)
+  actors_remote_patterns_test.cpp
+  actors_remote_shared_test.cpp)
 target_link_libraries(troupe_actors_remote_tests
   PRIVATE troupe::actors_net troupe::protobuf troupe_actors_proto doctest::doctest)
 target_include_directories(troupe_actors_remote_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
