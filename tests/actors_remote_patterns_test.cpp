@@ -1,6 +1,7 @@
 // The semaphore, barrier, event, rw_guard and banker served to a remote client that speaks
 // their Protobuf protocols (proto/troupe/actors/*.proto): two nodes in this process, over TCP
-// on 127.0.0.1. Each pattern's replies and each of its documented error codes.
+// on 127.0.0.1. Each pattern's replies and each of its documented error codes; the supervisor's
+// child commands.
 
 #include <set>
 #include <string>
@@ -19,6 +20,9 @@
 #include "troupe/actors/rw_guard.pb.h"
 #include "troupe/actors/semaphore.hpp"
 #include "troupe/actors/semaphore.pb.h"
+#include "troupe/actors/supervisor.hpp"
+#include "troupe/actors/supervisor.pb.h"
+#include "troupe/task.hpp"
 
 using namespace std::chrono_literals;
 namespace ta = troupe::actors;
@@ -214,4 +218,48 @@ TEST_CASE("remote patterns: a banker serves claims, requests and releases of a P
   CHECK(std::vector<int32_t>(after->get_as<ta::BankerSnapshot>(0).available().begin(),
                              after->get_as<ta::BankerSnapshot>(0).available().end()) ==
         std::vector<int32_t>{3, 2});
+}
+
+TEST_CASE("remote patterns: a supervisor lists, stops, restarts and deletes children for a "
+          "Protobuf client") {
+  auto idle = [](troupe::co_actor& self) -> troupe::task {
+    (void)co_await self.receive<int32_t>(); // runs until stopped
+  };
+  remote_setup s{"sup", [&](troupe::system& sys) {
+                   auto spec = ta::worker_spec("worker", idle);
+                   spec.name = "worker";
+                   return ta::supervisor::spawn(sys, {}, {spec})->handle();
+                 }};
+  auto children = [&] {
+    auto reply = ask_proto(s.p, s.remote, ta::WhichChildren{});
+    REQUIRE(holds<ta::Children>(reply));
+    return reply->get_as<ta::Children>(0);
+  };
+  auto listed = children();
+  REQUIRE(listed.children_size() == 1);
+  CHECK(listed.children(0).id() == "worker");
+  CHECK(listed.children(0).name() == "worker");
+  CHECK(listed.children(0).running());
+  CHECK(listed.children(0).restart() == ta::PERMANENT);
+  auto code_of = [](const caf::expected<caf::message>& reply) {
+    REQUIRE(holds<ta::SupervisorError>(reply));
+    return reply->get_as<ta::SupervisorError>(0).code();
+  };
+  ta::TerminateChild terminate;
+  terminate.set_id("nobody");
+  CHECK(code_of(ask_proto(s.p, s.remote, terminate)) == ta::UNKNOWN_CHILD);
+  ta::DeleteChild remove;
+  remove.set_id("worker");
+  CHECK(code_of(ask_proto(s.p, s.remote, remove)) == ta::CHILD_RUNNING);
+  terminate.set_id("worker");
+  CHECK(holds<ta::ChildDone>(ask_proto(s.p, s.remote, terminate)));
+  CHECK_FALSE(children().children(0).running());
+  ta::RestartChild restart;
+  restart.set_id("worker");
+  CHECK(holds<ta::ChildDone>(ask_proto(s.p, s.remote, restart)));
+  CHECK(children().children(0).running());
+  CHECK(code_of(ask_proto(s.p, s.remote, restart)) == ta::CHILD_RUNNING);
+  CHECK(holds<ta::ChildDone>(ask_proto(s.p, s.remote, terminate)));
+  CHECK(holds<ta::ChildDone>(ask_proto(s.p, s.remote, remove)));
+  CHECK(children().children_size() == 0);
 }

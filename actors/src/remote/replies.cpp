@@ -7,17 +7,17 @@
 
 namespace troupe::actors::remote {
 
+std::string context_text(const caf::error& err, std::string fallback) {
+  if (!err.context().empty() && err.context().match_element<std::string>(0) &&
+      !err.context().get_as<std::string>(0).empty())
+    return err.context().get_as<std::string>(0);
+  return fallback;
+}
+
 caf::message error_reply(const caf::error& err) {
-  if (err.category() != actors_error_category)
-    return caf::make_message(err);
-  Error reply;
-  reply.set_code(static_cast<ErrorCode>(err.code()));
-  // The context, as the error's own text: e.g. "put on a closed bounded_buffer".
-  std::string text;
-  if (!err.context().empty() && err.context().match_element<std::string>(0))
-    text = err.context().get_as<std::string>(0);
-  reply.set_text(text.empty() ? to_string(static_cast<actors_error>(err.code())) : text);
-  return caf::make_message(std::move(reply));
+  // The context is the error's own text, e.g. "put on a closed bounded_buffer"; else its name.
+  return coded_error_reply<Error>(err, actors_error_category,
+                                  to_string(static_cast<actors_error>(err.code())));
 }
 
 const caf::error* error_in(const caf::message& local_reply) {

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 
+#include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 #include <caf/message.hpp>
@@ -18,6 +20,23 @@
 #include "troupe/protobuf.hpp"
 
 namespace troupe::actors::remote {
+
+/// The text of an error made by `make_error(code, text)`: its context string, or `fallback`.
+std::string context_text(const caf::error& err, std::string fallback = {});
+
+/// The reply for a local error of `category`: a Protobuf error message `Reply` (fields `code`
+/// and `text`) with the same code and the context as text; an error of another category stays
+/// the `caf::error` (it crosses as the wire's error reply).
+template <class Reply>
+caf::message coded_error_reply(const caf::error& err, caf::atom_value category,
+                               std::string fallback = {}) {
+  if (err.category() != category)
+    return caf::make_message(err);
+  Reply reply;
+  reply.set_code(static_cast<decltype(reply.code())>(err.code()));
+  reply.set_text(context_text(err, std::move(fallback)));
+  return caf::make_message(std::move(reply));
+}
 
 /// The reply for a local error reply: troupe.actors.Error for an `actors_error`, the error
 /// itself otherwise.

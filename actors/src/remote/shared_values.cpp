@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "remote/replies.hpp"
 #include "troupe/actors/shared_error.hpp"
 
 namespace troupe::actors::remote {
@@ -38,13 +39,7 @@ Value to_proto(const value& x) {
 }
 
 caf::message shared_error_reply(const caf::error& err) {
-  if (err.category() != shared_error_category)
-    return caf::make_message(err);
-  SharedError reply;
-  reply.set_code(static_cast<SharedErrorCode>(err.code()));
-  if (!err.context().empty() && err.context().match_element<std::string>(0))
-    reply.set_text(err.context().get_as<std::string>(0));
-  return caf::make_message(std::move(reply));
+  return coded_error_reply<SharedError>(err, shared_error_category);
 }
 
 } // namespace troupe::actors::remote
