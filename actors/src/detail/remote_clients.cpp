@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/make_actor.hpp>
 #include <caf/monitorable_actor.hpp>
+#include <caf/sec.hpp>
 
 namespace troupe::actors::detail {
 
@@ -60,8 +61,10 @@ public:
         left.push_back(x);
       pending_.clear();
     }
+    // A client that ended normally left no reason; its requests still get an error.
+    auto why = reason ? reason : caf::make_error(caf::sec::request_receiver_down);
     for (auto& x : left) {
-      auto content = caf::make_message(reason);
+      auto content = caf::make_message(why);
       auto out = x.translate(content);
       client_->enqueue(nullptr, x.request.response_id(), std::move(out.reply), host);
     }
