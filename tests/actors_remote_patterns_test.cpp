@@ -263,3 +263,25 @@ TEST_CASE("remote patterns: a supervisor lists, stops, restarts and deletes chil
   CHECK(holds<ta::ChildDone>(ask_proto(s.p, s.remote, remove)));
   CHECK(children().children_size() == 0);
 }
+
+TEST_CASE("remote patterns: the permits of a remote holder come back when it and its node stop") {
+  pattern_node server{true};
+  auto sem = *ta::semaphore::spawn(server.sys, 2);
+  REQUIRE_FALSE(server.sys.register_name("sem", sem.handle()));
+  probe local{server.sys};
+  {
+    pattern_node client;
+    auto remote = client.remote(server, "sem");
+    probe p{client.sys};
+    ta::Acquire two;
+    two.set_count(2);
+    CHECK(holds<ta::Acquired>(ask_proto(p, remote, two)));
+  } // The client (its probe) and its node stop while the probe holds both permits.
+  // A local acquire of both waits until the semaphore took them back (a Down or node_down).
+  CHECK_FALSE(troupe::test::call(local, sem.handle(), ta::semaphore::acquire_atom::value, 2));
+  auto st = troupe::test::call_for<ta::semaphore_stats>(local, sem.handle(),
+                                                        ta::semaphore::stats_atom::value);
+  REQUIRE(st);
+  CHECK(st->reclaimed == 2);
+  CHECK(st->available == 0);
+}
