@@ -9,7 +9,8 @@ include(CMakePackageConfigHelpers)
 
 # The installed libraries. Each is exported as troupe::<its EXPORT_NAME> and its public headers
 # are <its source dir>/include. A new library (troupe_actors, troupe_net) is one more name here.
-set(troupe_libraries troupe_framework troupe_protobuf troupe_net troupe_actors troupe_testing)
+set(troupe_libraries troupe_framework troupe_protobuf troupe_net troupe_actors troupe_actors_net
+  troupe_testing)
 
 # The umbrella target: links every library, in the build tree as in the installed package.
 add_library(troupe INTERFACE)
@@ -39,6 +40,9 @@ install(TARGETS ${troupe_libraries} troupe
 # troupe::net links the generated wire schema privately; a static troupe_net needs it installed.
 set_target_properties(troupe_wire_proto PROPERTIES EXPORT_NAME wire_proto)
 install(TARGETS troupe_wire_proto EXPORT troupeTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# troupe::actors serves its Protobuf protocols with the generated schema, linked privately too.
+set_target_properties(troupe_actors_proto PROPERTIES EXPORT_NAME actors_proto)
+install(TARGETS troupe_actors_proto EXPORT troupeTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 
 set(troupe_config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/troupe)
 install(EXPORT troupeTargets NAMESPACE troupe:: DESTINATION ${troupe_config_dir})

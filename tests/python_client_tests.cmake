@@ -15,12 +15,18 @@ set(troupe_python_test_pb2 ${CMAKE_CURRENT_BINARY_DIR}/python_pb2)
 troupe_python_protos(troupe_python_test_messages ${troupe_python_test_pb2}
                      ${CMAKE_CURRENT_SOURCE_DIR}/proto troupe/test/messages.proto)
 
+# The pattern actors' messages (troupe.actors.Put, Item, Error, ...), beside the test's own.
+troupe_python_protos(troupe_python_actors_messages ${troupe_python_test_pb2}
+                     ${PROJECT_SOURCE_DIR}/proto troupe/actors/errors.proto
+                     troupe/actors/bounded_buffer.proto)
+
 set(troupe_python_env
   "PYTHONPATH=${TROUPE_PYTHON_PB2_DIR}:${troupe_python_test_pb2}:${PROJECT_SOURCE_DIR}/samples/python"
   "TROUPE_PROTOCOL_PEER=$<TARGET_FILE:net_protocol_peer>"
   "TROUPE_CLIENT=${PROJECT_BINARY_DIR}/samples/python/troupe_client"
   "TROUPE_TEST_NODE=$<TARGET_FILE:troupe_net_test_node>"
-  "TROUPE_PING_PONG=$<TARGET_FILE:sample_ping_pong>")
+  "TROUPE_PING_PONG=$<TARGET_FILE:sample_ping_pong>"
+  "TROUPE_PATTERN_SERVER=$<TARGET_FILE:troupe_actors_pattern_server>")
 
 # add_python_client_test(<file> <description>): one unittest module, one ctest test.
 function(add_python_client_test file description)
@@ -37,3 +43,5 @@ add_python_client_test(test_client_against_peer.py
   "handshake, send, request, errors, monitor against the C++ protocol state machine")
 add_python_client_test(test_client_against_node.py
   "request, error reply, monitor and down, secret against C++ nodes (test node, ping_pong)")
+add_python_client_test(test_client_buffer.py
+  "puts and takes through a troupe bounded buffer in its Protobuf protocol")

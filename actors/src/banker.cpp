@@ -8,11 +8,15 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 
+#include "troupe/actors/banker.pb.h"
 #include "troupe/actors/error.hpp"
 #include "troupe/system.hpp"
 
+#include "detail/protocol_actor.hpp"
 #include "detail/timer.hpp"
 #include "detail/waiting.hpp"
+#include "remote/pattern_replies.hpp"
+#include "remote/replies.hpp"
 
 namespace troupe::actors {
 
@@ -47,13 +51,16 @@ void add(resource_vector& to, const resource_vector& x, int sign) {
 }
 
 /// The banker: clients by address, deferred requests in arrival order.
-class banker_actor final : public caf::event_based_actor {
+class banker_actor final : public detail::protocol_actor {
 public:
   banker_actor(caf::actor_config& cfg, resource_vector total)
-      : caf::event_based_actor(cfg), total_(total), available_(std::move(total)) {}
+      : detail::protocol_actor(cfg), total_(total), available_(std::move(total)) {}
 
   caf::behavior make_behavior() override {
-    set_down_handler([this](caf::down_msg& x) { on_down(x.source); });
+    set_down_handler([this](caf::down_msg& x) {
+      forget_client(x.source);
+      on_down(x.source);
+    });
     return {
       [this](banker::claim_atom, resource_vector& max) -> caf::result<void> { return claim(max); },
       [this](banker::request_atom, resource_vector& amounts) {
@@ -74,11 +81,42 @@ public:
         for (auto id : timer_.due(this, token))
           detail::expire(deferred_, id, make_error(actors_error::timeout, "banker wait limit"));
       },
+      // Protobuf clients (detail/remote_clients.hpp), after the local requests.
+      [this](const Claim& x) {
+        serve_client(&remote::empty_as<BankerDone>, [&] {
+          respond_result(claim(resource_vector(x.max().begin(), x.max().end())));
+        });
+      },
+      [this](const RequestResources& x) { serve_request(x); },
+      [this](const ReleaseResources& x) {
+        serve_client(&remote::empty_as<BankerDone>, [&] {
+          respond_result(release(resource_vector(x.amounts().begin(), x.amounts().end())));
+        });
+      },
+      [this](const Leave&) {
+        serve_client(&remote::empty_as<BankerDone>, [this] {
+          leave(caf::actor_cast<caf::actor_addr>(current_sender()));
+          reexamine();
+          respond(caf::unit);
+        });
+      },
+      [this](const GetSnapshot&) {
+        serve_client(&remote::banker_snapshot_reply, [this] { respond(snapshot()); });
+      },
     };
   }
 
 private:
   // -- requests -------------------------------------------------------------------------------
+
+  void serve_request(const RequestResources& x) {
+    serve_client(&remote::empty_as<BankerDone>, [&] {
+      auto wait = remote::wait_limit_of(x.wait_ns());
+      if (!wait)
+        return respond(std::move(wait.error()));
+      request(resource_vector(x.amounts().begin(), x.amounts().end()), *wait);
+    });
+  }
 
   /// An error if `x` is not m non-negative amounts.
   caf::error check_amounts(const resource_vector& x, const char* what) const {

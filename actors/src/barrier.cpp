@@ -7,11 +7,15 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 
+#include "troupe/actors/barrier.pb.h"
 #include "troupe/actors/error.hpp"
 #include "troupe/system.hpp"
 
+#include "detail/protocol_actor.hpp"
 #include "detail/timer.hpp"
 #include "detail/waiting.hpp"
+#include "remote/pattern_replies.hpp"
+#include "remote/replies.hpp"
 
 namespace troupe::actors {
 
@@ -27,21 +31,21 @@ struct waiting_party {
 };
 
 /// The barrier: the waiters of the current round and whether it is broken.
-class barrier_actor final : public caf::event_based_actor {
+class barrier_actor final : public detail::protocol_actor {
 public:
   barrier_actor(caf::actor_config& cfg, int32_t parties, std::optional<caf::timespan> timeout)
-      : caf::event_based_actor(cfg), parties_(parties), timeout_(timeout) {}
+      : detail::protocol_actor(cfg), parties_(parties), timeout_(timeout) {}
 
   caf::behavior make_behavior() override {
-    set_down_handler([this](caf::down_msg& x) { on_down(x.source, x.reason); });
+    set_down_handler([this](caf::down_msg& x) {
+      forget_client(x.source);
+      on_down(x.source, x.reason);
+    });
     return {
       [this](bar::wait_atom) { arrive(timeout_); },
       [this](bar::wait_within_atom, caf::timespan limit) { arrive(limit); },
       [this](bar::abort_atom) { breaks("barrier aborted"); },
-      [this](bar::reset_atom) {
-        breaks("barrier reset");
-        broken_.clear();
-      },
+      [this](bar::reset_atom) { reset(); },
       [this](bar::stats_atom) {
         return caf::make_message(static_cast<int32_t>(waiting_.size()), rounds_, !broken_.empty());
       },
@@ -50,6 +54,27 @@ public:
           if (std::find_if(waiting_.begin(), waiting_.end(),
                            [id](auto& w) { return w.id == id; }) != waiting_.end())
             breaks("a barrier wait passed its time limit");
+      },
+      // Protobuf clients (detail/remote_clients.hpp), after the local requests.
+      [this](const ArriveAndWait& x) {
+        serve_client(&remote::passed_reply, [&] {
+          auto limit = remote::wait_limit_of(x.limit_ns());
+          if (!limit)
+            return respond(std::move(limit.error()));
+          arrive(*limit ? *limit : timeout_); // 0: the barrier's own timeout
+        });
+      },
+      [this](const Abort&) {
+        serve_client(&remote::empty_as<BarrierDone>, [this] {
+          breaks("barrier aborted");
+          respond(caf::unit);
+        });
+      },
+      [this](const Reset&) {
+        serve_client(&remote::empty_as<BarrierDone>, [this] {
+          reset();
+          respond(caf::unit);
+        });
       },
     };
   }
@@ -77,6 +102,12 @@ private:
     waiting_.push_back({id, who, std::move(reply)});
     if (limit)
       timer_.arm(this, *limit, id);
+  }
+
+  /// Breaks the current round and makes the barrier usable again.
+  void reset() {
+    breaks("barrier reset");
+    broken_.clear();
   }
 
   /// Breaks the barrier: every waiter gets `broken_barrier` with `why`.

@@ -10,12 +10,16 @@
 #include <caf/response_promise.hpp>
 #include <caf/scheduled_actor.hpp>
 
+#include "troupe/actors/bounded_buffer.pb.h"
 #include "troupe/actors/error.hpp"
 #include "troupe/system.hpp"
 
 #include "detail/deadline_queue.hpp"
+#include "detail/protocol_actor.hpp"
 #include "detail/timer.hpp"
 #include "detail/waiting.hpp"
+#include "remote/buffer_replies.hpp"
+#include "remote/replies.hpp"
 
 namespace troupe::actors {
 
@@ -50,14 +54,17 @@ template <class Waiters> auto find_waiter(Waiters& waiters, uint64_t seq) {
 
 /// The buffer. Items handed out are remembered per taker until `task_done`, so that a
 /// terminated taker's items go back to the head of the buffer.
-class buffer_actor final : public caf::event_based_actor {
+class buffer_actor final : public detail::protocol_actor {
 public:
-  buffer_actor(caf::actor_config& cfg, size_t capacity) : caf::event_based_actor(cfg) {
+  buffer_actor(caf::actor_config& cfg, size_t capacity) : detail::protocol_actor(cfg) {
     stats_.capacity = capacity;
   }
 
   caf::behavior make_behavior() override {
-    set_down_handler([this](caf::down_msg& x) { on_down(x.source); });
+    set_down_handler([this](caf::down_msg& x) {
+      forget_client(x.source);
+      on_down(x.source);
+    });
     // Puts carry any values after the atom, so they are matched here rather than by a
     // behavior clause, which needs the types.
     set_default_handler(
@@ -75,6 +82,23 @@ public:
       [this](detail::wakeup::expire_atom, uint64_t token) {
         if (wakeup_.take(token))
           expire_waits();
+      },
+      // Protobuf clients (remote ones, through troupe::net): after every local request, so
+      // that local clients match first and pay nothing for them.
+      [this](Put& x) { serve_put(x); },
+      [this](const Take& x) { serve_take(x); },
+      [this](const TaskDone&) {
+        serve_client(&remote::empty_as<Done>, [this] { respond_result(task_done()); });
+      },
+      [this](const Join&) { serve_client(&remote::empty_as<Done>, [this] { join(); }); },
+      [this](const Close&) {
+        serve_client(&remote::empty_as<Done>, [this] {
+          close();
+          respond(caf::unit);
+        });
+      },
+      [this](const GetStats&) {
+        serve_client(&remote::buffer_stats_reply, [this] { respond(current_stats()); });
       },
     };
   }
@@ -295,6 +319,28 @@ private:
       held_.erase(held);
     }
     serve();
+  }
+
+  // -- Protobuf clients -----------------------------------------------------------------------
+  // Each runs the local operation as its client's stand-in (detail/remote_clients.hpp); the
+  // item of a remote put is kept as the google.protobuf.Any it came as (items are opaque).
+
+  void serve_put(Put& x) {
+    serve_client(&remote::empty_as<PutDone>, [&] {
+      auto wait = remote::wait_limit_of(x.wait_ns());
+      if (!wait)
+        return respond(std::move(wait.error()));
+      put(caf::make_message(std::move(*x.mutable_item())), *wait);
+    });
+  }
+
+  void serve_take(const Take& x) {
+    serve_client(&remote::item_reply, [&] {
+      auto wait = remote::wait_limit_of(x.wait_ns());
+      if (!wait)
+        return respond(std::move(wait.error()));
+      take(*wait);
+    });
   }
 
   buffer_stats stats_;

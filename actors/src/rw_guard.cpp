@@ -10,10 +10,14 @@
 #include <caf/response_promise.hpp>
 
 #include "troupe/actors/error.hpp"
+#include "troupe/actors/rw_guard.pb.h"
 #include "troupe/system.hpp"
 
+#include "detail/protocol_actor.hpp"
 #include "detail/timer.hpp"
 #include "detail/waiting.hpp"
+#include "remote/pattern_replies.hpp"
+#include "remote/replies.hpp"
 
 namespace troupe::actors {
 
@@ -55,14 +59,17 @@ struct resource_state {
 };
 
 /// The guard: resources by name, granted by the policy.
-class rw_guard_actor final : public caf::event_based_actor {
+class rw_guard_actor final : public detail::protocol_actor {
 public:
   rw_guard_actor(caf::actor_config& cfg, rw_policy policy,
                  std::optional<caf::timespan> lease_timeout)
-      : caf::event_based_actor(cfg), policy_(policy), lease_timeout_(lease_timeout) {}
+      : detail::protocol_actor(cfg), policy_(policy), lease_timeout_(lease_timeout) {}
 
   caf::behavior make_behavior() override {
-    set_down_handler([this](caf::down_msg& x) { on_down(x.source); });
+    set_down_handler([this](caf::down_msg& x) {
+      forget_client(x.source);
+      on_down(x.source);
+    });
     return {
       [this](rw::acquire_read_atom, std::string& res) { acquire(res, false, std::nullopt); },
       [this](rw::acquire_write_atom, std::string& res) { acquire(res, true, std::nullopt); },
@@ -77,11 +84,32 @@ public:
         for (auto id : timer_.due(this, token))
           on_timer(id);
       },
+      // Protobuf clients (detail/remote_clients.hpp), after the local requests.
+      [this](const AcquireLease& x) { serve_acquire(x); },
+      [this](const ReleaseLease& x) {
+        serve_client(&remote::empty_as<LeaseReleased>,
+                     [&] { respond_result(release(x.resource())); });
+      },
+      [this](const GetRwStats& x) {
+        serve_client(&remote::rw_stats_reply, [&] { respond(stats_of(x.resource())); });
+      },
     };
   }
 
 private:
   // -- requests -------------------------------------------------------------------------------
+
+  void serve_acquire(const AcquireLease& x) {
+    serve_client(&remote::empty_as<LeaseGranted>, [&] {
+      auto wait = remote::wait_limit_of(x.wait_ns());
+      if (!wait)
+        return respond(std::move(wait.error()));
+      if (x.kind() != READ && x.kind() != WRITE)
+        return respond(
+          make_error(actors_error::invalid_argument, "a lease kind must be READ or WRITE"));
+      acquire(x.resource(), x.kind() == WRITE, *wait);
+    });
+  }
 
   void acquire(const std::string& res, bool write, std::optional<caf::timespan> wait) {
     auto who = watched_.watch(this);

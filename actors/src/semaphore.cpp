@@ -7,10 +7,14 @@
 #include <caf/response_promise.hpp>
 
 #include "troupe/actors/error.hpp"
+#include "troupe/actors/semaphore.pb.h"
 #include "troupe/system.hpp"
 
+#include "detail/protocol_actor.hpp"
 #include "detail/timer.hpp"
 #include "detail/waiting.hpp"
+#include "remote/pattern_replies.hpp"
+#include "remote/replies.hpp"
 
 namespace troupe::actors {
 
@@ -27,34 +31,57 @@ struct waiting_acquire {
 };
 
 /// The semaphore: free permits, permits per holder, and acquires in arrival order.
-class semaphore_actor final : public caf::event_based_actor {
+class semaphore_actor final : public detail::protocol_actor {
 public:
-  semaphore_actor(caf::actor_config& cfg, int32_t permits) : caf::event_based_actor(cfg) {
+  semaphore_actor(caf::actor_config& cfg, int32_t permits) : detail::protocol_actor(cfg) {
     stats_.permits = permits;
     stats_.available = permits;
   }
 
   caf::behavior make_behavior() override {
-    set_down_handler([this](caf::down_msg& x) { on_down(x.source); });
+    set_down_handler([this](caf::down_msg& x) {
+      forget_client(x.source);
+      on_down(x.source);
+    });
     return {
       [this](sem::acquire_atom, int32_t n) { acquire(n, std::nullopt); },
       [this](sem::acquire_within_atom, caf::timespan wait, int32_t n) { acquire(n, wait); },
       [this](sem::try_acquire_atom, int32_t n) -> caf::result<bool> { return try_acquire(n); },
       [this](sem::release_atom, int32_t n) -> caf::result<void> { return release(n); },
-      [this](sem::stats_atom) {
-        auto result = stats_;
-        result.waiting = waiting_.size();
-        return result;
-      },
+      [this](sem::stats_atom) { return current_stats(); },
       [this](detail::timer::expire_atom, uint64_t token) {
         for (auto id : timer_.due(this, token))
           detail::expire(waiting_, id, make_error(actors_error::timeout, "semaphore wait limit"));
         grant(); // a large acquire that gave up may unblock smaller ones behind it
       },
+      // Protobuf clients (detail/remote_clients.hpp), after the local requests.
+      [this](const Acquire& x) {
+        serve_client(&remote::empty_as<Acquired>, [&] {
+          auto wait = remote::wait_limit_of(x.wait_ns());
+          if (!wait)
+            return respond(std::move(wait.error()));
+          acquire(x.count(), *wait);
+        });
+      },
+      [this](const TryAcquire& x) {
+        serve_client(&remote::try_acquired_reply, [&] { respond_result(try_acquire(x.count())); });
+      },
+      [this](const Release& x) {
+        serve_client(&remote::empty_as<Released>, [&] { respond_result(release(x.count())); });
+      },
+      [this](const GetSemaphoreStats&) {
+        serve_client(&remote::semaphore_stats_reply, [this] { respond(current_stats()); });
+      },
     };
   }
 
 private:
+  semaphore_stats current_stats() const {
+    auto result = stats_;
+    result.waiting = waiting_.size();
+    return result;
+  }
+
   caf::error check_count(int32_t n) const {
     if (n < 1 || n > stats_.permits)
       return make_error(actors_error::invalid_argument, "semaphore count " + std::to_string(n) +

@@ -11,6 +11,8 @@
 #include "troupe/actors/shared_error.hpp"
 #include "troupe/system.hpp"
 
+#include "remote/shared_values.hpp"
+
 namespace troupe::actors {
 
 namespace {
@@ -62,6 +64,70 @@ struct shard_state {
   }
 };
 
+// -- Protobuf clients (proto/troupe/actors/shared_dict.proto) ---------------------------------
+
+/// An optional Value field as an optional value. Error: a Value with no kind.
+caf::expected<std::optional<value>> optional_of(bool present, const Value& x) {
+  if (!present)
+    return std::optional<value>{};
+  auto result = remote::from_proto(x);
+  if (!result)
+    return std::move(result.error());
+  return std::optional<value>{std::move(*result)};
+}
+
+caf::message serve_get(shard_state& st, const DictGet& x) {
+  auto key = remote::from_proto(x.key());
+  if (!key)
+    return remote::shared_error_reply(key.error());
+  GetReply reply;
+  if (auto i = st.items.find(*key); i != st.items.end())
+    *reply.mutable_value() = remote::to_proto(i->second.val);
+  return caf::make_message(std::move(reply));
+}
+
+caf::message serve_put(shard_state& st, const DictPut& x) {
+  auto key = remote::from_proto(x.key());
+  auto val = remote::from_proto(x.value());
+  if (!key || !val)
+    return remote::shared_error_reply(!key ? key.error() : val.error());
+  st.put(std::move(*key), std::move(*val));
+  return caf::make_message(DictDone{});
+}
+
+caf::message serve_cas(shard_state& st, const DictCompareAndSet& x) {
+  auto key = remote::from_proto(x.key());
+  auto expected = optional_of(x.has_expected(), x.expected());
+  auto desired = optional_of(x.has_desired(), x.desired());
+  if (!key || !expected || !desired)
+    return remote::shared_error_reply(!key        ? key.error()
+                                      : !expected ? expected.error()
+                                                  : desired.error());
+  CasReply reply;
+  reply.set_ok(st.compare_and_set(std::move(*key), *expected, std::move(*desired)));
+  return caf::make_message(std::move(reply));
+}
+
+caf::message serve_erase(shard_state& st, const DictErase& x) {
+  auto key = remote::from_proto(x.key());
+  if (!key)
+    return remote::shared_error_reply(key.error());
+  CasReply reply;
+  reply.set_ok(st.items.erase(*key) > 0);
+  return caf::make_message(std::move(reply));
+}
+
+caf::message serve_entries(const shard_state& st) {
+  DictEntries reply;
+  for (auto& e : st.entries()) {
+    auto* out = reply.add_entries();
+    *out->mutable_key() = remote::to_proto(e.key);
+    *out->mutable_value() = remote::to_proto(e.val);
+    out->set_stamp(e.stamp);
+  }
+  return caf::make_message(std::move(reply));
+}
+
 caf::behavior shard(caf::stateful_actor<shard_state>* self, stamp_counter stamps) {
   self->state.stamps = std::move(stamps);
   auto& st = self->state;
@@ -80,6 +146,12 @@ caf::behavior shard(caf::stateful_actor<shard_state>* self, stamp_counter stamps
     [&st](dict::erase_atom, const value& key) { return st.items.erase(key) > 0; },
     [&st](dict::entries_atom) { return st.entries(); },
     [&st](dict::size_atom) { return static_cast<uint64_t>(st.items.size()); },
+    // Protobuf clients, after the local requests: the same operations, Protobuf replies.
+    [&st](const DictGet& x) { return serve_get(st, x); },
+    [&st](const DictPut& x) { return serve_put(st, x); },
+    [&st](const DictCompareAndSet& x) { return serve_cas(st, x); },
+    [&st](const DictErase& x) { return serve_erase(st, x); },
+    [&st](const DictEntriesRequest&) { return serve_entries(st); },
   };
 }
 

@@ -9,6 +9,9 @@
 #include <caf/send.hpp>
 
 #include "detail/subtask.hpp"
+#include "remote/replies.hpp"
+#include "troupe/actors/supervisor.pb.h"
+#include "troupe/protobuf.hpp"
 
 namespace troupe::actors {
 
@@ -85,7 +88,8 @@ public:
       }
       auto msg = co_await self_
                    .receive<caf::down_msg, caf::exit_msg, std::tuple<caf::atom_value, child_spec>,
-                            std::tuple<caf::atom_value, std::string>, caf::atom_value>();
+                            std::tuple<caf::atom_value, std::string>, caf::atom_value,
+                            TerminateChild, RestartChild, DeleteChild, WhichChildren>();
       if (auto* down = std::get_if<caf::down_msg>(&msg)) {
         if (auto err = co_await on_down(*down))
           co_return err;
@@ -97,7 +101,16 @@ public:
       } else if (auto* add = std::get_if<std::tuple<caf::atom_value, child_spec>>(&msg)) {
         reply_start(std::move(std::get<1>(*add)));
       } else if (auto* cmd = std::get_if<std::tuple<caf::atom_value, std::string>>(&msg)) {
-        co_await on_command(std::get<0>(*cmd), std::get<1>(*cmd));
+        co_await on_command(std::get<0>(*cmd), std::get<1>(*cmd), false);
+      } else if (auto* x = std::get_if<TerminateChild>(&msg)) {
+        // Protobuf clients (proto/troupe/actors/supervisor.proto): the same commands.
+        co_await on_command(sup::terminate_child_atom::value, x->id(), true);
+      } else if (auto* x = std::get_if<RestartChild>(&msg)) {
+        co_await on_command(sup::restart_child_atom::value, x->id(), true);
+      } else if (auto* x = std::get_if<DeleteChild>(&msg)) {
+        co_await on_command(sup::delete_child_atom::value, x->id(), true);
+      } else if (std::holds_alternative<WhichChildren>(msg)) {
+        self_.reply(children_proto());
       } else if (std::get<caf::atom_value>(msg) == sup::which_children_atom::value) {
         self_.reply(which_children());
       } else if (std::get<caf::atom_value>(msg) == sup::subscribe_atom::value) {
@@ -308,11 +321,22 @@ private:
     self_.reply(children_.back().handle);
   }
 
-  subtask<> on_command(caf::atom_value op, const std::string& id) {
+  /// Runs a child command; a Protobuf client (`protobuf`) gets ChildDone or SupervisorError
+  /// where a local one gets the empty reply, the new handle or the error.
+  subtask<> on_command(caf::atom_value op, const std::string& id, bool protobuf) {
     auto promise = self_.take_reply_promise();
+    auto answer = [&](caf::message local) {
+      if (!protobuf)
+        promise.deliver(std::move(local));
+      else if (auto* err = remote::error_in(local))
+        promise.deliver(
+          remote::coded_error_reply<SupervisorError>(*err, supervisor_error_category));
+      else
+        promise.deliver(ChildDone{});
+    };
     auto* c = find(id);
     if (c == nullptr) {
-      promise.deliver(make_error(supervisor_error::unknown_child, id));
+      answer(caf::make_message(make_error(supervisor_error::unknown_child, id)));
       co_return;
     }
     if (op == sup::terminate_child_atom::value) {
@@ -321,19 +345,33 @@ private:
       c->wanted = false;
       if (c->spec.restart == restart_type::temporary)
         children_.erase(children_.begin() + (c - children_.data()));
-      promise.deliver(caf::unit);
+      answer(caf::message{});
     } else if (c->handle) {
-      promise.deliver(make_error(supervisor_error::child_running, id));
+      answer(caf::make_message(make_error(supervisor_error::child_running, id)));
     } else if (op == sup::restart_child_atom::value) {
       c->wanted = true;
       if (auto err = start(*c))
-        promise.deliver(std::move(err));
+        answer(caf::make_message(std::move(err)));
       else
-        promise.deliver(c->handle);
+        answer(caf::make_message(c->handle));
     } else if (op == sup::delete_child_atom::value) {
       children_.erase(children_.begin() + (c - children_.data()));
-      promise.deliver(caf::unit);
+      answer(caf::message{});
     }
+  }
+
+  /// WhichChildren's reply to a Protobuf client.
+  Children children_proto() const {
+    Children result;
+    for (auto& c : children_) {
+      auto* info = result.add_children();
+      info->set_id(c.spec.id);
+      info->set_running(static_cast<bool>(c.handle));
+      info->set_restart(static_cast<RestartType>(c.spec.restart));
+      info->set_name(c.spec.name);
+      info->set_restarts(c.restarts);
+    }
+    return result;
   }
 
   std::vector<child_info> which_children() const {

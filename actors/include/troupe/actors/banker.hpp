@@ -83,6 +83,10 @@ typename Inspector::result_type inspect(Inspector& f, banker_snapshot& x) {
 /// clients send `(claim_atom, resource_vector)`, `(request_atom, resource_vector)`,
 /// `(request_within_atom, timespan, resource_vector)`, `(release_atom, resource_vector)`,
 /// `leave_atom` (replies: empty) and `snapshot_atom` (reply: `banker_snapshot`).
+///
+/// Remote clients (other processes, other languages) send the Protobuf requests of
+/// proto/troupe/actors/banker.proto instead, through troupe::net (see
+/// `troupe::actors::register_protocols`); local clients never pay for that.
 class banker {
 public:
   /// `(claim_atom, max)`: declares the sender's maximum claim. Errors: `over_total`,

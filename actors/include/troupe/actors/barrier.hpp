@@ -29,6 +29,10 @@ namespace troupe::actors {
 /// every later wait until `reset`, gets `broken_barrier`. Plain CAF clients send `wait_atom`,
 /// `(wait_within_atom, timespan)` (reply: int32_t), `abort_atom`, `reset_atom` (reply: empty) and
 /// `stats_atom` (reply: `(int32_t waiting, uint64_t rounds, bool broken)`).
+///
+/// Remote clients (other processes, other languages) send the Protobuf requests of
+/// proto/troupe/actors/barrier.proto instead, through troupe::net (see
+/// `troupe::actors::register_protocols`); local clients never pay for that.
 class barrier {
 public:
   /// `wait_atom`: waits for the round to fill. Reply: the arrival index. Error: `broken_barrier`.

@@ -61,6 +61,10 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 /// Plain CAF clients send `(put_atom, item...)`, `take_atom`, `task_done_atom`, `join_atom`,
 /// `close_atom` or `stats_atom` as requests; the replies are an empty message, the item, or
 /// `buffer_stats`. A request that waits is answered later; the worker is never blocked.
+///
+/// Remote clients (other processes, other languages) send the Protobuf requests of
+/// proto/troupe/actors/bounded_buffer.proto instead, through troupe::net (see
+/// `troupe::actors::register_protocols`); local clients never pay for that.
 class bounded_buffer {
 public:
   /// `(put_atom, item...)`: puts the item, waiting for room. Reply: empty. Error: `closed`.

@@ -20,6 +20,10 @@ namespace troupe::actors {
 /// (at once if it is set already), `set` wakes every waiter, `clear` resets the flag.
 /// Plain CAF clients send `wait_atom`, `(wait_within_atom, timespan)`, `set_atom`,
 /// `clear_atom` (replies: empty) and `is_set_atom` (reply: bool).
+///
+/// Remote clients (other processes, other languages) send the Protobuf requests of
+/// proto/troupe/actors/event.proto instead, through troupe::net (see
+/// `troupe::actors::register_protocols`); local clients never pay for that.
 class event {
 public:
   /// `wait_atom`: waits until the flag is set.

@@ -65,6 +65,10 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 /// then gets `lease_expired`). Plain CAF clients send `(acquire_read_atom, resource)`,
 /// `(acquire_write_atom, resource)`, `(acquire_within_atom, timespan, bool write, resource)`,
 /// `(release_atom, resource)` (replies: empty) and `(stats_atom, resource)` (reply: `rw_stats`).
+///
+/// Remote clients (other processes, other languages) send the Protobuf requests of
+/// proto/troupe/actors/rw_guard.proto instead, through troupe::net (see
+/// `troupe::actors::register_protocols`); local clients never pay for that.
 class rw_guard {
 public:
   /// `(acquire_read_atom, std::string resource)`: waits for a read lease.

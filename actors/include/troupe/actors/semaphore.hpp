@@ -48,6 +48,10 @@ typename Inspector::result_type inspect(Inspector& f, semaphore_stats& x) {
 /// Plain CAF clients send `(acquire_atom, int32_t n)`, `(acquire_within_atom, timespan,
 /// int32_t n)`, `(try_acquire_atom, int32_t n)` (reply: bool), `(release_atom, int32_t n)`
 /// and `stats_atom` (reply: `semaphore_stats`); the other replies are empty.
+///
+/// Remote clients (other processes, other languages) send the Protobuf requests of
+/// proto/troupe/actors/semaphore.proto instead, through troupe::net (see
+/// `troupe::actors::register_protocols`); local clients never pay for that.
 class semaphore {
 public:
   /// `(acquire_atom, n)`: waits for `n` permits. Error: `invalid_argument` if `n` is not in

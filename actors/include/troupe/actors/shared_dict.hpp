@@ -50,6 +50,10 @@ struct dict_entry {
 /// (both `std::optional<value>`, nullopt meaning absent; reply: bool), `(erase_atom, key)`
 /// (reply: bool, whether it was there), and to every shard `entries_atom` (reply:
 /// `std::vector<dict_entry>`) and `size_atom` (reply: `uint64_t`).
+///
+/// Remote clients (other processes, other languages) send the Protobuf requests of
+/// proto/troupe/actors/shared_dict.proto instead, through troupe::net (see
+/// `troupe::actors::register_protocols`); local clients never pay for that.
 class shared_dict {
 public:
   /// `(get_atom, key)`: the value, or nullopt.

@@ -31,6 +31,10 @@ std::string repr(const list_items& items);
 /// Plain CAF clients send `(append_atom, value)`, `reverse_atom`, `(at_atom, int64_t i)`
 /// (reply: value), `pop_atom` (reply: the last value), `size_atom` (reply: `uint64_t`) and
 /// `snapshot_atom` (reply: `list_items`). Negative indexes count from the end, as in Python.
+///
+/// Remote clients (other processes, other languages) send the Protobuf requests of
+/// proto/troupe/actors/shared_dict.proto instead, through troupe::net (see
+/// `troupe::actors::register_protocols`); local clients never pay for that.
 class shared_list {
 public:
   /// `(append_atom, value)`: adds at the end.

@@ -128,6 +128,10 @@ struct child_exit {
 /// `(terminate_child_atom, id)`, `(restart_child_atom, id)` (reply: `caf::actor`),
 /// `(delete_child_atom, id)`, `which_children_atom` (reply: `std::vector<child_info>`) and
 /// `subscribe_atom` (reply: empty; then a `child_exit` message for each child that exits).
+///
+/// Remote clients (other processes, other languages) send the Protobuf requests of
+/// proto/troupe/actors/supervisor.proto instead, through troupe::net (see
+/// `troupe::actors::register_protocols`); local clients never pay for that.
 class supervisor {
 public:
   /// `(start_child_atom, child_spec)`: adds and starts a child. Errors: `invalid_child_spec`,
