@@ -11,6 +11,7 @@
 //   they came as 0, 1, 2, ... and -(index + 1) of the first one out of order otherwise.
 // - "mortal": the request ("burst", n) sends n int32 values 0..n-1 to the requester, then the
 //   actor exits with reason sec::runtime_error ("exited on purpose") without answering.
+// - "stats": the request "monitors" answers how many monitors peers hold on this node's actors.
 
 #include <cstdint>
 #include <iostream>
@@ -18,6 +19,7 @@
 
 #include <caf/all.hpp>
 
+#include "node_access.hpp"
 #include "troupe/net/net.hpp"
 #include "troupe/system.hpp"
 
@@ -82,6 +84,26 @@ caf::behavior mortal(caf::event_based_actor* self) {
   };
 }
 
+/// Answers questions about the node's inside (through troupe::net::detail's test hooks).
+class stats_actor : public caf::event_based_actor {
+public:
+  stats_actor(caf::actor_config& cfg, troupe::net::node& node)
+      : caf::event_based_actor(cfg), node_(node) {}
+
+  caf::behavior make_behavior() override {
+    return {
+      [this](const std::string& what) -> caf::result<int64_t> {
+        if (what != "monitors")
+          return caf::make_error(caf::sec::invalid_argument, what);
+        return static_cast<int64_t>(troupe::net::detail::monitors_held(node_));
+      },
+    };
+  }
+
+private:
+  troupe::net::node& node_;
+};
+
 /// Runs one of the behaviours above as a class-based actor (function-based actors spawned
 /// without arguments trip a known UBSan false alarm inside CAF 0.17, see .ci/ubsan.supp).
 class test_actor : public caf::event_based_actor {
@@ -115,6 +137,7 @@ int main(int argc, char** argv) {
   sys.register_name("silent", engine.spawn<test_actor>(&silent));
   sys.register_name("order", engine.spawn<test_actor>(&order));
   sys.register_name("mortal", engine.spawn<test_actor>(&mortal));
+  sys.register_name("stats", engine.spawn<stats_actor>(std::ref(*node)));
   std::cout << "incarnation " << node->incarnation() << '\n'
             << "endpoint " << node->endpoints().front() << std::endl;
   std::string line;

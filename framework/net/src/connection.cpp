@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "node_broker.hpp"
 #include "payload_codec.hpp"
+#include "peer_monitor.hpp"
 #include "troupe/error.hpp"
 #include "troupe/net/error.hpp"
 #include "troupe/system.hpp"
@@ -29,15 +31,6 @@ caf::error from_view(const error_view& err) {
   return error_from_view(err);
 }
 
-outgoing down_item(uint64_t id, std::string name, const caf::error& reason) {
-  outgoing item;
-  item.what = outgoing::kind::down;
-  item.target_id = id;
-  item.name = std::move(name);
-  item.error = to_error_fields(reason);
-  return item;
-}
-
 } // namespace
 
 connection::connection(node_broker& broker, caf::io::connection_handle hdl, protocol::role role,
@@ -45,7 +38,18 @@ connection::connection(node_broker& broker, caf::io::connection_handle hdl, prot
     : hdl(hdl), link(std::move(link)), peer_address(std::move(peer_address)),
       proto(role, config_for(broker.state()), *this, broker.state().guard), broker_(broker) {}
 
-connection::~connection() = default;
+connection::~connection() {
+  // The connection is over: local actors no longer hold its link for the peer's monitors.
+  withdraw(watched_.begin(), watched_.end());
+}
+
+template <class Iterator> void connection::withdraw(Iterator first, Iterator last) {
+  for (auto i = first; i != last; ++i) {
+    auto& [target_id, name, actor_id] = i->first;
+    if (auto who = i->second.lock())
+      peer_monitor::withdraw(*who->get(), peer_monitor::key{link.get(), target_id, name});
+  }
+}
 
 void connection::log(std::string_view what) const {
   std::cerr << "[troupe.net] " << peer_address << ": " << what << '\n';
@@ -137,21 +141,37 @@ void connection::on_monitor(const actor_target& target) {
   auto who = resolve(target);
   if (!who) {
     link->send_control(
-      down_item(target.id, name, make_error(error_code::unknown_target, "no such actor")));
+      down_frame(target.id, name, make_error(error_code::unknown_target, "no such actor")));
     return;
   }
+  if (watched_.size() >= prune_at_) {
+    std::erase_if(watched_, [](const auto& entry) { return !entry.second.lock(); });
+    prune_at_ = std::max(size_t{64}, 2 * watched_.size());
+  }
   // Keyed by the actor too: a name monitored again once another actor holds it is watched anew.
-  if (!watched_.emplace(target.id, name, who->id()).second)
-    return;
+  // A repeated Monitor replaces the first one, so the peer gets one Down (at once if the actor
+  // has exited meanwhile).
+  auto key = std::tuple{target.id, name, who->id()};
+  if (auto i = watched_.find(key); i != watched_.end()) {
+    withdraw(i, std::next(i));
+    watched_.erase(i);
+  }
+  watched_.emplace(key, caf::actor_cast<caf::weak_actor_ptr>(who));
   // The Down goes through the link's queue, after everything the actor sent to this peer.
-  who->get()->attach_functor([lnk = link, id = target.id, name](const caf::error& reason) {
-    lnk->send_control(down_item(id, name, reason));
-  });
+  who->get()->attach(std::make_unique<peer_monitor>(link, target.id, std::move(name),
+                                                    broker_.state().monitors_held));
 }
 
-void connection::on_demonitor(const actor_target&) {
-  // The Down still comes when the actor exits (the peer finds no proxy for it then); keeping
-  // the entry keeps a repeated Monitor from attaching a second time.
+void connection::on_demonitor(const actor_target& target) {
+  // Every actor the peer watches under this id or name (a name may have changed hands).
+  std::string name{target.name};
+  auto first = watched_.lower_bound(std::tuple{target.id, name, uint64_t{0}});
+  auto last = first;
+  while (last != watched_.end() && std::get<0>(last->first) == target.id &&
+         std::get<1>(last->first) == name)
+    ++last;
+  withdraw(first, last);
+  watched_.erase(first, last);
 }
 
 void connection::on_down(const actor_target& actor, const error_view& reason) {

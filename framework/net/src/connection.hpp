@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstdint>
-#include <set>
+#include <map>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -72,8 +72,14 @@ private:
   caf::strong_actor_ptr last_target_actor_;
   uint64_t last_sender_id_ = 0;
   caf::strong_actor_ptr last_sender_;
-  /// What the peer monitors (target id, target name, the local actor's id): each once.
-  std::set<std::tuple<uint64_t, std::string, uint64_t>> watched_;
+  /// Withdraws the peer's monitors on local actors that `first` to `last` hold.
+  template <class Iterator> void withdraw(Iterator first, Iterator last);
+
+  /// What the peer monitors, as it named it (target id, target name) and the local actor's
+  /// id, each with a `peer_monitor` attached to that actor.
+  std::map<std::tuple<uint64_t, std::string, uint64_t>, caf::weak_actor_ptr> watched_;
+  /// `watched_` drops the entries of exited actors when it grows to this size.
+  size_t prune_at_ = 64;
 };
 
 } // namespace troupe::net::detail

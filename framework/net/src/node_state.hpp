@@ -1,7 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -51,6 +53,9 @@ public:
   replay_guard guard;
   /// The broker that owns every connection.
   caf::actor broker;
+  /// How many monitors peers hold on this node's actors (`peer_monitor`s alive).
+  const std::shared_ptr<std::atomic<size_t>> monitors_held =
+    std::make_shared<std::atomic<size_t>>(0);
 
   /// The live link to `endpoint` (canonical text), connecting on demand. Errors: `node_down`
   /// while the endpoint is in its reconnect backoff after a failure.
