@@ -13,6 +13,7 @@ set(troupe_net_test_sources
   net_utf8_test.cpp
   net_remote_test.cpp
   net_monitor_test.cpp
+  net_shutdown_test.cpp
   net_failure_test.cpp
   net_bad_input_test.cpp
   net_auth_test.cpp

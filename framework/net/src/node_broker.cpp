@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/io/receive_policy.hpp>
 #include <caf/io/system_messages.hpp>
 #include <caf/send.hpp>
@@ -251,6 +252,19 @@ void node_broker::on_exit() {
   by_link_.clear();
   connections_.clear();
   state_.reset();
+  // CAF 0.17's abstract_broker::cleanup skips scheduled_actor::cleanup, so a stopped broker's
+  // mailbox stays open and keeps whatever arrives until the broker is destroyed. Close and drain
+  // it as scheduled_actor does: a late message (a link's wake-up) is dropped at once, a late
+  // request is answered with an error.
+  if (mailbox().closed())
+    return;
+  mailbox().close();
+  get_normal_queue().flush_cache();
+  get_urgent_queue().flush_cache();
+  caf::detail::sync_request_bouncer bounce{caf::exit_reason::user_shutdown};
+  while (mailbox().queue().new_round(1000, bounce).consumed_items) {
+    // Each round drops up to 1000 messages.
+  }
 }
 
 caf::behavior node_broker::make_behavior() {

@@ -78,9 +78,18 @@ void node_state::on_link_failed(const peer_link_ptr& link, bool was_up, const ca
 }
 
 void node_state::clear() {
-  std::lock_guard guard{mtx_};
-  peers_.clear();
-  broker = nullptr;
+  std::unordered_map<std::string, peer_entry> peers;
+  {
+    std::lock_guard guard{mtx_};
+    peers.swap(peers_);
+    broker = nullptr;
+  }
+  // A link whose connect never reached the broker was never failed by it: its queued messages
+  // (which hold their senders) are failed here, so nothing waits on a node that stopped.
+  auto why = make_error(error_code::node_down, "this node shut down");
+  for (auto& [endpoint, entry] : peers)
+    if (entry.link)
+      entry.link->fail(why);
 }
 
 void node_state::add_endpoint(std::string endpoint) {

@@ -69,7 +69,8 @@ public:
   /// arms the endpoint's reconnect backoff. Called before the link fails its senders.
   void on_link_failed(const peer_link_ptr& link, bool was_up, const caf::error& reason);
 
-  /// Forgets the broker and every link (they refer back to this state); the node is stopped.
+  /// Forgets the broker and every link, failing those the broker never failed (a connect that
+  /// came too late); the node is stopped.
   void clear();
 
   /// Records an endpoint this node listens on.

@@ -17,7 +17,7 @@ namespace troupe::net::detail {
 
 peer_link::peer_link(caf::actor_system& sys, const type_table& types, caf::actor broker,
                      std::string endpoint, window_config cfg)
-    : sys_(sys), types_(types), broker_(std::move(broker)), endpoint_(std::move(endpoint)),
+    : sys_(sys), types_(types), broker_(caf::actor_cast<caf::weak_actor_ptr>(broker)), endpoint_(std::move(endpoint)),
       cfg_(cfg) {}
 
 peer_link::~peer_link() = default;
@@ -179,8 +179,10 @@ bool peer_link::push_locked(outgoing&& item) {
 
 void peer_link::wake_broker() {
   // Outside the lock: the broker must not wait for the lock while this thread makes the
-  // system call that wakes the I/O thread.
-  caf::anon_send(broker_, wake_atom::value, peer_link_ptr{this});
+  // system call that wakes the I/O thread. A broker that is gone needs no wake-up.
+  if (auto broker = broker_.lock())
+    broker->enqueue(nullptr, caf::make_message_id(),
+                    caf::make_message(wake_atom::value, peer_link_ptr{this}), nullptr);
 }
 
 // -- proxies and exported actors ------------------------------------------------------------

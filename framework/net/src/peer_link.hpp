@@ -156,7 +156,10 @@ private:
 
   caf::actor_system& sys_;
   const type_table& types_;
-  caf::actor broker_;
+  /// Weak: the broker's mailbox may hold this link (a wake-up), and CAF 0.17 keeps a stopped
+  /// broker's mailbox until the broker is destroyed; a strong reference here would make a
+  /// cycle that LeakSanitizer reported.
+  caf::weak_actor_ptr broker_;
   std::string endpoint_;
   window_config cfg_;
 
