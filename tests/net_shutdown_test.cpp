@@ -43,10 +43,18 @@ peer_link_ptr link_of(const caf::actor& proxy) {
 
 TEST_CASE("shutdown: an inbound link and the broker are freed however the connection ends") {
   std::string how;
-  SUBCASE("the node stops while the peer is connected") { how = "stop"; }
-  SUBCASE("the peer closes first") { how = "peer closes"; }
-  SUBCASE("the peer falls silent (node_down)") { how = "silent"; }
-  SUBCASE("the handshake fails") { how = "handshake"; }
+  SUBCASE("the node stops while the peer is connected") {
+    how = "stop";
+  }
+  SUBCASE("the peer closes first") {
+    how = "peer closes";
+  }
+  SUBCASE("the peer falls silent (node_down)") {
+    how = "silent";
+  }
+  SUBCASE("the handshake fails") {
+    how = "handshake";
+  }
   CAPTURE(how);
   caf::weak_actor_ptr broker;
   peer_link_ptr link;

@@ -14,6 +14,7 @@ set(troupe_net_test_sources
   net_remote_test.cpp
   net_monitor_test.cpp
   net_shutdown_test.cpp
+  net_simultaneous_connect_test.cpp
   net_failure_test.cpp
   net_bad_input_test.cpp
   net_auth_test.cpp

@@ -11,10 +11,15 @@
 //   they came as 0, 1, 2, ... and -(index + 1) of the first one out of order otherwise.
 // - "mortal": the request ("burst", n) sends n int32 values 0..n-1 to the requester, then the
 //   actor exits with reason sec::runtime_error ("exited on purpose") without answering.
-// - "stats": the request "monitors" answers how many monitors peers hold on this node's actors.
+// - "stats": the request "monitors" answers how many monitors peers hold on this node's actors,
+//   "connections" how many connections the node holds.
+//
+// A line "send ADDRESS N" on stdin sends the int32 values 0..N-1 to ADDRESS (name@endpoint) and
+// prints "sent N" (or "send failed: ERROR").
 
 #include <cstdint>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include <caf/all.hpp>
@@ -93,9 +98,11 @@ public:
   caf::behavior make_behavior() override {
     return {
       [this](const std::string& what) -> caf::result<int64_t> {
-        if (what != "monitors")
-          return caf::make_error(caf::sec::invalid_argument, what);
-        return static_cast<int64_t>(troupe::net::detail::monitors_held(node_));
+        if (what == "monitors")
+          return static_cast<int64_t>(troupe::net::detail::monitors_held(node_));
+        if (what == "connections")
+          return static_cast<int64_t>(troupe::net::detail::connections_held(node_));
+        return caf::make_error(caf::sec::invalid_argument, what);
       },
     };
   }
@@ -142,7 +149,20 @@ int main(int argc, char** argv) {
             << "endpoint " << node->endpoints().front() << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
-    // Input is ignored; end of input ends the node.
+    // End of input ends the node.
+    std::istringstream in{line};
+    std::string command;
+    std::string address;
+    int32_t n = 0;
+    if (!(in >> command >> address >> n) || command != "send")
+      continue;
+    caf::error failed;
+    for (int32_t i = 0; i < n && !failed; ++i)
+      failed = sys.send(address, i);
+    if (failed)
+      std::cout << "send failed: " << engine.render(failed) << std::endl;
+    else
+      std::cout << "sent " << n << std::endl;
   }
   sys.shutdown();
   return 0;

@@ -86,8 +86,16 @@ void connection::end_of_read() {
 
 void connection::on_handshake_done(uint64_t peer_incarnation, std::string_view peer_endpoint) {
   if (!link)
-    link = broker_.state().adopt_inbound(std::string{peer_endpoint});
-  link->mark_up(peer_incarnation);
+    link = broker_.state().adopt_inbound(std::string{peer_endpoint}, peer_incarnation);
+  if (!link->mark_up(peer_incarnation)) {
+    // The link's other connection reached another process at that endpoint (it restarted while
+    // both connections were being made): this one ends, the link lives on the other.
+    close_reason = make_error(error_code::handshake_failed,
+                              "another incarnation answers at " + link->endpoint());
+    log(broker_.state().sys.engine().render(close_reason));
+    return;
+  }
+  just_up = true;
 }
 
 void connection::on_message(const message_view& msg) {
@@ -220,6 +228,7 @@ void connection::on_heartbeat() {
 }
 
 void connection::on_goodbye(std::string_view reason) {
+  peer_said_goodbye = true;
   close_reason = make_error(error_code::node_down, "the peer said goodbye: " + std::string{reason});
 }
 

@@ -39,6 +39,18 @@ public:
   std::string peer_address;
   /// The wire protocol of this connection.
   protocol proto;
+  /// Set when the handshake completed during the last read (the broker then settles which
+  /// connection carries the link).
+  bool just_up = false;
+  /// Set when the peer said Goodbye: it reads what is still written (a node that stops cuts
+  /// its connections itself), so this side closes gracefully.
+  bool peer_said_goodbye = false;
+  /// Set when this node stopped sending on this connection in favour of another to the same
+  /// peer: it said Goodbye, still reads, and waits for the peer to close it (which shows that
+  /// the peer read everything sent here) until `retire_deadline`.
+  bool retiring = false;
+  /// When a retiring connection is closed even if the peer did not close it.
+  protocol_clock::time_point retire_deadline{};
 
   // -- protocol_callee ----------------------------------------------------------------------
 

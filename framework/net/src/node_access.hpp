@@ -21,4 +21,9 @@ inline size_t monitors_held(node& n) {
   return node_access::state_of(n).monitors_held->load();
 }
 
+/// How many connections the node's broker holds (handshaking, up or retiring).
+inline size_t connections_held(node& n) {
+  return node_access::state_of(n).open_connections.load();
+}
+
 } // namespace troupe::net::detail

@@ -69,6 +69,7 @@ connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_lin
   conn->outbound = link != nullptr;
   auto* result = conn.get();
   connections_.emplace(hdl, std::move(conn));
+  state_->open_connections = connections_.size();
   if (link)
     by_link_.emplace(link.get(), hdl);
   result->proto.start(steady_now());
@@ -78,6 +79,8 @@ connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_lin
 
 void node_broker::write_out(connection& conn, bool keep) {
   auto& out = conn.proto.output();
+  if (conn.retiring)
+    out.clear(); // After its Goodbye nothing more goes out on it.
   if (!out.empty()) {
     conn.in_flight += out.size();
     auto& buf = wr_buf(conn.hdl);
@@ -160,16 +163,30 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
     return;
   auto conn = std::move(i->second);
   connections_.erase(i);
+  state_->open_connections = connections_.size();
   // CAF closes gracefully: it keeps the socket until everything written was sent. A peer that
   // is lost or does not read would keep it forever (and hang the middleman's shutdown), so
   // such a connection is cut hard; a healthy one gets its last frames (Error, Goodbye).
-  bool lost = reason.category() == net_error_category &&
+  bool lost = reason && reason.category() == net_error_category &&
               static_cast<error_code>(reason.code()) == error_code::node_down;
-  if (lost || conn->in_flight > graceful_close_limit)
+  if ((lost && !conn->peer_said_goodbye) || conn->in_flight > graceful_close_limit)
     cut(static_cast<int>(hdl.id()));
   close(hdl);
   if (!conn->link)
     return;
+  if (auto* other = other_connection(conn->link.get(), nullptr)) {
+    // The peer is still reached through the other connection: the link lives on there, with
+    // what this one had held back for the end of its handshake (never written) first.
+    auto held = conn->proto.take_held();
+    other->proto.write_frames(held);
+    if (auto t = by_link_.find(conn->link.get()); t == by_link_.end() || t->second == hdl) {
+      by_link_[conn->link.get()] = other->hdl;
+      drain(*other);
+    } else if (!held.empty()) {
+      write_out(*other, true);
+    }
+    return;
+  }
   by_link_.erase(conn->link.get());
   auto was_up = conn->link->is_up();
   // A lost established link is a lost node; a handshake that failed keeps its own reason, and
@@ -186,10 +203,65 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
   conn->link->fail(why);
 }
 
+connection* node_broker::other_connection(const peer_link* link, const connection* besides) {
+  for (auto& [hdl, conn] : connections_)
+    if (conn.get() != besides && conn->link.get() == link && !conn->retiring &&
+        conn->proto.current_state() != protocol::state::closed)
+      return conn.get();
+  return nullptr;
+}
+
+connection* node_broker::target_of(const peer_link* link) {
+  auto i = by_link_.find(const_cast<peer_link*>(link));
+  return i != by_link_.end() ? connections_.at(i->second).get() : nullptr;
+}
+
+void node_broker::on_connection_up(connection& conn) {
+  auto* other = other_connection(conn.link.get(), &conn);
+  if (other == nullptr || conn.outbound || !other->outbound) {
+    // The only connection to the peer (or one it decided on already): it carries the link
+    // unless another one does.
+    by_link_.try_emplace(conn.link.get(), conn.hdl);
+    return;
+  }
+  // The peer connected here while this node's own connection to it was open or opening: both
+  // nodes decide alike which one stays; the node whose connection loses stops using it.
+  if (keeps_own_connection(state_->settings.protocol.incarnation, conn.proto.peer_incarnation()))
+    return; // The peer retires its connection (`conn`) and then sends on `other`.
+  retire(*other, conn);
+}
+
+void node_broker::retire(connection& loser, connection& winner) {
+  auto* link = loser.link.get();
+  if (loser.proto.current_state() != protocol::state::established) {
+    // Nothing of the link was written on it yet: its held frames go first on the winner, and
+    // the link moves over at once (close_connection sees the winner and drains into it).
+    winner.proto.write_frames(loser.proto.take_held());
+    loser.proto.send_goodbye("the peer's simultaneous connection is kept");
+    write_out(loser, true);
+    close_connection(loser.hdl, caf::error{});
+    return;
+  }
+  // Messages went out on it already: the peer must read them before anything that follows on
+  // the winner, so the link pauses until the peer closes this connection after the Goodbye
+  // (or the silence bound passes), then resumes on the winner (close_connection). Until then
+  // this side still reads it (answers to lookups sent on it, error frames).
+  by_link_.erase(link);
+  loser.proto.say_goodbye("the peer's simultaneous connection is kept");
+  write_out(loser, true);
+  loser.retiring = true;
+  loser.retire_deadline = steady_now() + state_->settings.protocol.silence_bound;
+}
+
 void node_broker::tick() {
   std::vector<caf::io::connection_handle> dead;
   auto t = steady_now();
   for (auto& [hdl, conn] : connections_) {
+    if (conn->retiring) {
+      if (t >= conn->retire_deadline)
+        dead.push_back(hdl);
+      continue;
+    }
     bool keep = conn->proto.tick(t);
     auto& out = conn->proto.output();
     if (!out.empty() || !keep) {
@@ -201,7 +273,7 @@ void node_broker::tick() {
   }
   for (auto hdl : dead)
     if (auto i = connections_.find(hdl); i != connections_.end())
-      write_out(*i->second, false);
+      write_out(*i->second, false); // a retiring one resumes its link on the winner
   schedule_tick();
 }
 
@@ -283,11 +355,16 @@ caf::behavior node_broker::make_behavior() {
       auto& conn = *i->second;
       bool keep = conn.proto.consume(msg.buf, steady_now());
       conn.end_of_read();
-      if (keep && conn.link) {
-        by_link_.try_emplace(conn.link.get(), conn.hdl); // Accepted: known after the handshake.
-        drain(conn); // Replies and Downs produced while reading go out in the same write.
-      }              // Replies and Downs produced while reading go out in the same write.
-      write_out(conn, keep && !conn.close_reason);
+      auto hdl = conn.hdl;
+      if (keep && conn.link && !conn.close_reason) {
+        if (std::exchange(conn.just_up, false))
+          on_connection_up(conn);
+        // Replies and Downs produced while reading go out in the same write.
+        if (auto* target = target_of(conn.link.get()))
+          drain(*target);
+      }
+      if (auto j = connections_.find(hdl); j != connections_.end())
+        write_out(*j->second, keep && !j->second->close_reason);
     },
     [this](const caf::io::data_transferred_msg& msg) {
       auto i = connections_.find(msg.handle);
@@ -300,7 +377,8 @@ caf::behavior node_broker::make_behavior() {
         return;
       }
       if (conn.link && conn.link->backlog() > 0 &&
-          conn.in_flight <= state_->settings.window.low_watermark)
+          conn.in_flight <= state_->settings.window.low_watermark &&
+          target_of(conn.link.get()) == &conn)
         drain(conn);
     },
     [this](const caf::io::connection_closed_msg& msg) {
@@ -325,6 +403,8 @@ caf::behavior node_broker::make_behavior() {
         link->fail(make_error(error_code::node_down, "this node shut down"));
         return;
       }
+      if (other_connection(link.get(), nullptr) != nullptr)
+        return; // The peer connected here first and its connection carries the link already.
       auto where = parse_endpoint(link->endpoint());
       auto fd = where ? start_connect(*where) : caf::expected<int>{where.error()};
       if (!fd) {

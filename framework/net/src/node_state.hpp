@@ -56,14 +56,18 @@ public:
   /// How many monitors peers hold on this node's actors (`peer_monitor`s alive).
   const std::shared_ptr<std::atomic<size_t>> monitors_held =
     std::make_shared<std::atomic<size_t>>(0);
+  /// How many connections the broker holds (for tests and diagnostics).
+  std::atomic<size_t> open_connections{0};
 
   /// The live link to `endpoint` (canonical text), connecting on demand. Errors: `node_down`
   /// while the endpoint is in its reconnect backoff after a failure.
   caf::expected<peer_link_ptr> link_for(const std::string& endpoint);
 
-  /// Makes a link for a peer that connected here (its announced `endpoint` may be empty); it
-  /// also serves sends to that endpoint unless another live link does.
-  peer_link_ptr adopt_inbound(const std::string& endpoint);
+  /// The link for a peer of `incarnation` that connected here (its announced `endpoint` may be
+  /// empty): the live link this node opened to that endpoint if it leads to the same peer (both
+  /// nodes connected at once: the broker keeps one connection), else a new link, which also
+  /// serves sends to that endpoint unless another live link does.
+  peer_link_ptr adopt_inbound(const std::string& endpoint, uint64_t incarnation);
 
   /// The broker reports that `link` failed with `reason` (`was_up`: after its handshake):
   /// arms the endpoint's reconnect backoff. Called before the link fails its senders.
@@ -82,6 +86,8 @@ public:
 private:
   struct peer_entry {
     peer_link_ptr link;
+    /// True if `link` was made for a connection this node opened (`link_for`).
+    bool opened_here = false;
     uint32_t failures = 0;
     std::chrono::steady_clock::time_point next_attempt{};
     caf::error last_error;

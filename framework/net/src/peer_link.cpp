@@ -17,8 +17,8 @@ namespace troupe::net::detail {
 
 peer_link::peer_link(caf::actor_system& sys, const type_table& types, caf::actor broker,
                      std::string endpoint, window_config cfg)
-    : sys_(sys), types_(types), broker_(caf::actor_cast<caf::weak_actor_ptr>(broker)), endpoint_(std::move(endpoint)),
-      cfg_(cfg) {}
+    : sys_(sys), types_(types), broker_(caf::actor_cast<caf::weak_actor_ptr>(broker)),
+      endpoint_(std::move(endpoint)), cfg_(cfg) {}
 
 peer_link::~peer_link() = default;
 
@@ -270,10 +270,13 @@ std::pair<caf::strong_actor_ptr, caf::message_id> peer_link::take_pending(uint64
   return result;
 }
 
-void peer_link::mark_up(uint64_t incarnation) {
+bool peer_link::mark_up(uint64_t incarnation) {
   std::lock_guard guard{mtx_};
+  if (incarnation_ != 0 && incarnation_ != incarnation)
+    return false;
   up_ = true;
   incarnation_ = incarnation;
+  return true;
 }
 
 void peer_link::fail(const caf::error& reason) {

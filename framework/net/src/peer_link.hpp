@@ -103,8 +103,9 @@ public:
   /// The requester and message id of the wire request `id` (removed), or null.
   std::pair<caf::strong_actor_ptr, caf::message_id> take_pending(uint64_t id);
 
-  /// The handshake finished: the peer is `incarnation`.
-  void mark_up(uint64_t incarnation);
+  /// The handshake of one of the link's connections finished: the peer is `incarnation`.
+  /// Returns false if the link's peer is another incarnation (the link is left as it was).
+  bool mark_up(uint64_t incarnation);
 
   /// The connection is lost (or could not be made): kills every proxy and fails every pending
   /// request and every queued message with `reason`; later sends fail at once. Idempotent.
