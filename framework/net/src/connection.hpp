@@ -42,8 +42,8 @@ public:
   /// Set when the handshake completed during the last read (the broker then settles which
   /// connection carries the link).
   bool just_up = false;
-  /// Set when the peer said Goodbye: it reads what is still written (a node that stops cuts
-  /// its connections itself), so this side closes gracefully.
+  /// Set when the peer said Goodbye (if it gave up this connection for another to this node, it
+  /// still reads what is written here).
   bool peer_said_goodbye = false;
   /// Set when this node stopped sending on this connection in favour of another to the same
   /// peer: it said Goodbye, still reads, and waits for the peer to close it (which shows that

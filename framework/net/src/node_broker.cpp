@@ -169,12 +169,16 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
   // such a connection is cut hard; a healthy one gets its last frames (Error, Goodbye).
   bool lost = reason && reason.category() == net_error_category &&
               static_cast<error_code>(reason.code()) == error_code::node_down;
-  if ((lost && !conn->peer_said_goodbye) || conn->in_flight > graceful_close_limit)
+  // The peer gave up one of two connections to this node (it said Goodbye and still reads): what
+  // is written on it (answers to lookups made there) goes out before it closes.
+  auto* other = conn->link ? other_connection(conn->link.get(), nullptr) : nullptr;
+  bool handed_over = other != nullptr && conn->peer_said_goodbye;
+  if ((lost && !handed_over) || conn->in_flight > graceful_close_limit)
     cut(static_cast<int>(hdl.id()));
   close(hdl);
   if (!conn->link)
     return;
-  if (auto* other = other_connection(conn->link.get(), nullptr)) {
+  if (other != nullptr) {
     // The peer is still reached through the other connection: the link lives on there, with
     // what this one had held back for the end of its handshake (never written) first.
     auto held = conn->proto.take_held();
