@@ -43,6 +43,25 @@ connection::~connection() {
   withdraw(watched_.begin(), watched_.end());
 }
 
+void connection::hand_over_monitors(connection& to) {
+  to.watched_.merge(watched_);
+  // What `to` watched already (the peer monitored it over both): the two monitors have one key,
+  // so both go and one comes back, as a repeated Monitor replaces the first.
+  for (auto& [key, weak] : watched_) {
+    auto& [target_id, name, actor_id] = key;
+    if (auto who = weak.lock()) {
+      peer_monitor::withdraw(*who->get(), peer_monitor::key{link.get(), target_id, name});
+      attach_monitor(*who->get(), target_id, name);
+    }
+  }
+  watched_.clear();
+}
+
+void connection::attach_monitor(caf::abstract_actor& who, uint64_t target_id,
+                                const std::string& name) {
+  who.attach(std::make_unique<peer_monitor>(link, target_id, name, broker_.state().monitors_held));
+}
+
 template <class Iterator> void connection::withdraw(Iterator first, Iterator last) {
   for (auto i = first; i != last; ++i) {
     auto& [target_id, name, actor_id] = i->first;
@@ -166,8 +185,7 @@ void connection::on_monitor(const actor_target& target) {
   }
   watched_.emplace(key, caf::actor_cast<caf::weak_actor_ptr>(who));
   // The Down goes through the link's queue, after everything the actor sent to this peer.
-  who->get()->attach(std::make_unique<peer_monitor>(link, target.id, std::move(name),
-                                                    broker_.state().monitors_held));
+  attach_monitor(*who->get(), target.id, name);
 }
 
 void connection::on_demonitor(const actor_target& target) {

@@ -71,6 +71,10 @@ public:
   /// bound to another actor by the next one).
   void end_of_read();
 
+  /// This connection closes while `to` carries the same link on: the monitors the peer asked for
+  /// here stay (a later Demonitor comes over `to`).
+  void hand_over_monitors(connection& to);
+
 private:
   /// The local actor `target` names (registry name or exported id), or null.
   caf::strong_actor_ptr resolve(const actor_target& target);
@@ -84,6 +88,9 @@ private:
   caf::strong_actor_ptr last_target_actor_;
   uint64_t last_sender_id_ = 0;
   caf::strong_actor_ptr last_sender_;
+  /// Attaches a `peer_monitor` for this connection's peer, which named `who` by `target_id`
+  /// or `name`.
+  void attach_monitor(caf::abstract_actor& who, uint64_t target_id, const std::string& name);
   /// Withdraws the peer's monitors on local actors that `first` to `last` hold.
   template <class Iterator> void withdraw(Iterator first, Iterator last);
 

@@ -183,6 +183,7 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
     // what this one had held back for the end of its handshake (never written) first.
     auto held = conn->proto.take_held();
     other->proto.write_frames(held);
+    conn->hand_over_monitors(*other);
     if (auto t = by_link_.find(conn->link.get()); t == by_link_.end() || t->second == hdl) {
       by_link_[conn->link.get()] = other->hdl;
       drain(*other);
