@@ -15,6 +15,7 @@ set(troupe_net_test_sources
   net_monitor_test.cpp
   net_shutdown_test.cpp
   net_simultaneous_connect_test.cpp
+  net_inbox_test.cpp
   net_failure_test.cpp
   net_bad_input_test.cpp
   net_auth_test.cpp

@@ -137,7 +137,10 @@ void connection::on_message(const message_view& msg) {
   if (msg.sender_id != 0 || msg.request_id != 0)
     sender = sender_proxy(msg.sender_id);
   auto mid = msg.request_id != 0 ? caf::make_message_id(msg.request_id) : caf::make_message_id();
-  target->enqueue(std::move(sender), mid, std::move(*content), broker_.context());
+  // Counted until the target has handled it: the broker stops reading while too many wait.
+  target->enqueue(caf::mailbox_element_ptr{new counted_delivery{std::move(sender), mid,
+                                                                std::move(*content), gate}},
+                  broker_.context());
 }
 
 void connection::on_reply(const message_view& msg) {

@@ -9,6 +9,7 @@
 #include <caf/error.hpp>
 #include <caf/io/connection_handle.hpp>
 
+#include "inbox_gate.hpp"
 #include "peer_link.hpp"
 #include "protocol.hpp"
 
@@ -39,6 +40,10 @@ public:
   std::string peer_address;
   /// The wire protocol of this connection.
   protocol proto;
+  /// Counts what this connection delivered to local mailboxes and was not consumed yet.
+  caf::intrusive_ptr<inbox_gate> gate;
+  /// True while the broker does not read this connection (local actors lag).
+  bool halted = false;
   /// Set when the handshake completed during the last read (the broker then settles which
   /// connection carries the link).
   bool just_up = false;

@@ -26,4 +26,9 @@ inline size_t connections_held(node& n) {
   return node_access::state_of(n).open_connections.load();
 }
 
+/// Deliveries from peers waiting in local mailboxes (see `inbox_gate`).
+inline inbox_report inbox_of(node& n) {
+  return node_access::state_of(n).inbox();
+}
+
 } // namespace troupe::net::detail

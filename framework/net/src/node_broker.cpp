@@ -67,6 +67,10 @@ connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_lin
   auto address = link ? link->endpoint() : describe_peer(fd);
   auto conn = std::make_unique<connection>(*this, hdl, role, link, std::move(address));
   conn->outbound = link != nullptr;
+  conn->gate = caf::make_counted<inbox_gate>(caf::actor_cast<caf::actor>(this), hdl,
+                                             state_->settings.inbox_high_watermark,
+                                             state_->settings.inbox_low_watermark);
+  state_->add_gate(conn->gate);
   auto* result = conn.get();
   connections_.emplace(hdl, std::move(conn));
   state_->open_connections = connections_.size();
@@ -164,6 +168,7 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
   auto conn = std::move(i->second);
   connections_.erase(i);
   state_->open_connections = connections_.size();
+  state_->remove_gate(conn->gate.get());
   // CAF closes gracefully: it keeps the socket until everything written was sent. A peer that
   // is lost or does not read would keep it forever (and hang the middleman's shutdown), so
   // such a connection is cut hard; a healthy one gets its last frames (Error, Goodbye).
@@ -267,6 +272,8 @@ void node_broker::tick() {
         dead.push_back(hdl);
       continue;
     }
+    if (conn->halted)
+      conn->proto.note_alive(t);
     bool keep = conn->proto.tick(t);
     auto& out = conn->proto.output();
     if (!out.empty() || !keep) {
@@ -368,8 +375,18 @@ caf::behavior node_broker::make_behavior() {
         if (auto* target = target_of(conn.link.get()))
           drain(*target);
       }
-      if (auto j = connections_.find(hdl); j != connections_.end())
-        write_out(*j->second, keep && !j->second->close_reason);
+      auto j = connections_.find(hdl);
+      if (j == connections_.end())
+        return;
+      auto& after = *j->second;
+      if (keep && !after.halted && after.gate->must_halt()) {
+        // Local actors lag: stop reading; (resume_atom, hdl) reads again. Not `halt`: CAF goes
+        // on reading in the same I/O event (up to 50 reads); one activity token stops it after
+        // at most one more read.
+        after.halted = true;
+        trigger(hdl, 1);
+      }
+      write_out(after, keep && !after.close_reason);
     },
     [this](const caf::io::data_transferred_msg& msg) {
       auto i = connections_.find(msg.handle);
@@ -394,6 +411,9 @@ caf::behavior node_broker::make_behavior() {
       if (!reason)
         reason = make_error(error_code::node_down, i->second->peer_address + ": connection closed");
       close_connection(msg.handle, reason);
+    },
+    [](const caf::io::connection_passivated_msg&) {
+      // A halted connection used its last activity token; resume_atom reads again.
     },
     [](const caf::io::acceptor_closed_msg&) {
       // Only at shutdown.
@@ -420,6 +440,20 @@ caf::behavior node_broker::make_behavior() {
       add_connection(add_scribe(*fd), link);
     },
     [this](listen_atom, int fd) { add_doorman(fd); },
+    [this](resume_atom, caf::io::connection_handle hdl) {
+      // On a later turn of the I/O loop: CAF 0.17 applies a stream's removal from the loop
+      // (halting) at the end of a turn, and re-adding it before that is lost.
+      if (auto i = connections_.find(hdl); i != connections_.end() && i->second->halted)
+        caf::delayed_anon_send(caf::actor_cast<caf::actor>(this), next_turn, reread_atom::value,
+                               hdl);
+    },
+    [this](reread_atom, caf::io::connection_handle hdl) {
+      auto i = connections_.find(hdl);
+      if (i == connections_.end() || !i->second->halted)
+        return;
+      i->second->halted = false;
+      trigger(hdl);
+    },
     [this](tick_atom) {
       if (!stopped_)
         tick();

@@ -98,6 +98,7 @@ void node_state::clear() {
   {
     std::lock_guard guard{mtx_};
     peers.swap(peers_);
+    gates_.clear();
     broker = nullptr;
   }
   // A link whose connect never reached the broker was never failed by it: its queued messages
@@ -106,6 +107,27 @@ void node_state::clear() {
   for (auto& [endpoint, entry] : peers)
     if (entry.link)
       entry.link->fail(why);
+}
+
+void node_state::add_gate(caf::intrusive_ptr<inbox_gate> gate) {
+  std::lock_guard guard{mtx_};
+  gates_.push_back(std::move(gate));
+}
+
+void node_state::remove_gate(const inbox_gate* gate) {
+  std::lock_guard guard{mtx_};
+  std::erase_if(gates_, [gate](const auto& x) { return x.get() == gate; });
+}
+
+inbox_report node_state::inbox() const {
+  std::lock_guard guard{mtx_};
+  inbox_report result;
+  for (auto& gate : gates_) {
+    result.waiting += gate->waiting();
+    result.peak = std::max(result.peak, gate->peak());
+    result.halted = result.halted || gate->halted();
+  }
+  return result;
 }
 
 void node_state::add_endpoint(std::string endpoint) {

@@ -13,6 +13,7 @@
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
 
+#include "inbox_gate.hpp"
 #include "peer_link.hpp"
 #include "protocol.hpp"
 #include "replay_guard.hpp"
@@ -34,6 +35,19 @@ struct node_settings {
   std::chrono::milliseconds reconnect_delay{250};
   /// ...doubled after each failed attempt up to this cap (with jitter).
   std::chrono::milliseconds reconnect_cap{5000};
+  /// Messages one connection may have waiting in local mailboxes before the node stops reading
+  /// it...
+  size_t inbox_high_watermark = 65536;
+  /// ...and how few before it reads again.
+  size_t inbox_low_watermark = 16384;
+};
+
+/// What the connections' inbox gates report: deliveries waiting in local mailboxes now (all
+/// connections), the most that waited at once on one connection, and whether any is halted.
+struct inbox_report {
+  size_t waiting = 0;
+  size_t peak = 0;
+  bool halted = false;
 };
 
 /// What the node's public face (any thread) and its broker (the I/O thread) share: settings,
@@ -77,6 +91,13 @@ public:
   /// came too late); the node is stopped.
   void clear();
 
+  /// The broker opened a connection with `gate` / closed it.
+  void add_gate(caf::intrusive_ptr<inbox_gate> gate);
+  void remove_gate(const inbox_gate* gate);
+
+  /// What the open connections' gates report.
+  inbox_report inbox() const;
+
   /// Records an endpoint this node listens on.
   void add_endpoint(std::string endpoint);
 
@@ -98,6 +119,7 @@ private:
   mutable std::mutex mtx_;
   std::unordered_map<std::string, peer_entry> peers_;
   std::vector<std::string> endpoints_;
+  std::vector<caf::intrusive_ptr<inbox_gate>> gates_;
   std::minstd_rand jitter_;
 };
 

@@ -122,6 +122,10 @@ bool protocol::tick(protocol_clock::time_point now) {
   return true;
 }
 
+void protocol::note_alive(protocol_clock::time_point now) {
+  impl_->last_received = std::max(impl_->last_received, now);
+}
+
 protocol_clock::time_point protocol::next_deadline() const {
   const auto& d = *impl_;
   if (d.st == state::closed || !d.started)

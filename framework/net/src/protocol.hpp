@@ -206,6 +206,10 @@ public:
   /// (`handshake_timeout`, or `node_down` for a silent peer). Returns false when it must close.
   bool tick(protocol_clock::time_point now);
 
+  /// Counts the peer as heard from at `now`: the node does not read this connection for now
+  /// (its local actors lag), so silence is not the peer's.
+  void note_alive(protocol_clock::time_point now);
+
   /// Returns when `tick` should run next.
   protocol_clock::time_point next_deadline() const;
 
