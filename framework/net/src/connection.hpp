@@ -44,6 +44,9 @@ public:
   caf::intrusive_ptr<inbox_gate> gate;
   /// True while the broker does not read this connection (local actors lag).
   bool halted = false;
+  /// True from reading again until data arrives: CAF 0.17.6 loses a re-add to its I/O loop that
+  /// comes in the same busy turn as the removal, so each tick re-adds it (a no-op once it is in).
+  bool rearmed = false;
   /// Set when the handshake completed during the last read (the broker then settles which
   /// connection carries the link).
   bool just_up = false;

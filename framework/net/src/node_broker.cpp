@@ -274,6 +274,8 @@ void node_broker::tick() {
     }
     if (conn->halted)
       conn->proto.note_alive(t);
+    if (conn->rearmed)
+      trigger(hdl); // if a busy I/O turn lost the re-add, reading starts now (else a no-op)
     bool keep = conn->proto.tick(t);
     auto& out = conn->proto.output();
     if (!out.empty() || !keep) {
@@ -365,6 +367,7 @@ caf::behavior node_broker::make_behavior() {
       if (i == connections_.end() || stopped_)
         return;
       auto& conn = *i->second;
+      conn.rearmed = false; // reading works again
       bool keep = conn.proto.consume(msg.buf, steady_now());
       conn.end_of_read();
       auto hdl = conn.hdl;
@@ -452,6 +455,7 @@ caf::behavior node_broker::make_behavior() {
       if (i == connections_.end() || !i->second->halted)
         return;
       i->second->halted = false;
+      i->second->rearmed = true;
       trigger(hdl);
     },
     [this](tick_atom) {
