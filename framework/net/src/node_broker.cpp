@@ -4,12 +4,12 @@
 
 #include <sys/socket.h>
 
-#include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/io/receive_policy.hpp>
 #include <caf/io/system_messages.hpp>
 #include <caf/send.hpp>
 
 #include "broker_messages.hpp"
+#include "close_mailbox.hpp"
 #include "connection.hpp"
 #include "endpoint.hpp"
 #include "troupe/net/error.hpp"
@@ -339,18 +339,9 @@ void node_broker::on_exit() {
   connections_.clear();
   state_.reset();
   // CAF 0.17's abstract_broker::cleanup skips scheduled_actor::cleanup, so a stopped broker's
-  // mailbox stays open and keeps whatever arrives until the broker is destroyed. Close and drain
-  // it as scheduled_actor does: a late message (a link's wake-up) is dropped at once, a late
-  // request is answered with an error.
-  if (mailbox().closed())
-    return;
-  mailbox().close();
-  get_normal_queue().flush_cache();
-  get_urgent_queue().flush_cache();
-  caf::detail::sync_request_bouncer bounce{caf::exit_reason::user_shutdown};
-  while (mailbox().queue().new_round(1000, bounce).consumed_items) {
-    // Each round drops up to 1000 messages.
-  }
+  // mailbox stays open and keeps whatever arrives until the broker is destroyed: close it here
+  // (a late message, a link's wake-up, is dropped at once, a late request gets an error).
+  close_mailbox(*this);
 }
 
 caf::behavior node_broker::make_behavior() {
