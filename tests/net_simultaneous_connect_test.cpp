@@ -12,6 +12,7 @@
 #include <caf/all.hpp>
 
 #include "net/node_fixture.hpp"
+#include "net/sequence_traffic.hpp"
 #include "net_protocol_harness.hpp"
 #include "node_access.hpp"
 #include "test_helpers.hpp"
@@ -20,8 +21,12 @@ using namespace std::chrono_literals;
 using troupe::net::detail::keeps_own_connection;
 using troupe::net::test::config;
 using troupe::net::test::t0;
+using troupe::test::link_of;
 using troupe::test::net_system;
 using troupe::test::patience;
+using troupe::test::probe;
+using troupe::test::remote_node;
+using troupe::test::run_mixed_senders;
 using troupe::test::start_node;
 
 namespace {
@@ -49,6 +54,76 @@ caf::behavior order_checker(caf::event_based_actor*, std::shared_ptr<int64_t> co
     [count, broken](const std::string&) -> int64_t { return *broken != 0 ? *broken : *count; },
   };
 }
+
+/// Starts a peer node and makes it and `local` (listening at `endpoint`) connect to each other
+/// at the same moment: the peer is stopped while `local` connects to it (sending 0 to the
+/// peer's "order" actor), and is told to send 0..n-1 to local's "order" actor before it goes on.
+/// Then `local` sends 1..n-1 to the peer's "order" actor.
+remote_node start_crossing(net_system& local, const std::string& endpoint, int32_t n) {
+  auto peer = start_node("127.0.0.1:0");
+  peer.process->kill(SIGSTOP);
+  REQUIRE(!local.sys.send("order@" + peer.endpoint, int32_t{0}));
+  REQUIRE(peer.process->write_line("send order@" + endpoint + " " + std::to_string(n)));
+  peer.process->kill(SIGCONT);
+  for (int32_t i = 1; i < n; ++i) {
+    auto failed = local.sys.send("order@" + peer.endpoint, i);
+    REQUIRE_MESSAGE(!failed, local.sys.engine().render(failed));
+  }
+  return peer;
+}
+
+/// Waits until the peer's "sent" line reports `n` and both "order" actors counted `n` values in
+/// order.
+void check_crossing(net_system& local, remote_node& peer, int32_t n) {
+  auto sent = peer.process->expect_line("sent ", patience);
+  REQUIRE_MESSAGE(sent.has_value(), "the peer did not send");
+  CHECK(*sent == std::to_string(n));
+  auto remote_count =
+    local.sys.request<int64_t>("order@" + peer.endpoint, patience, std::string{"check"});
+  REQUIRE(remote_count);
+  CHECK(*remote_count == n);
+  auto local_count = local.sys.request<int64_t>("order", patience, std::string{"check"});
+  REQUIRE(local_count);
+  CHECK(*local_count == n);
+}
+
+/// Checks that one connection remains on both sides (the other closes once the peer read all of
+/// it; each question is a round trip, no sleep).
+void check_one_connection(net_system& local, remote_node& peer) {
+  int64_t remote_connections = -1;
+  size_t local_connections = 0;
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  do {
+    auto count =
+      local.sys.request<int64_t>("stats@" + peer.endpoint, patience, std::string{"connections"});
+    REQUIRE(count);
+    remote_connections = *count;
+    local_connections = troupe::net::detail::connections_held(local.node());
+  } while ((remote_connections != 1 || local_connections != 1) &&
+           std::chrono::steady_clock::now() < deadline);
+  CHECK(remote_connections == 1);
+  CHECK(local_connections == 1);
+}
+
+/// This node listening with an "order" actor, and a peer that it and the peer connected to each
+/// other at the same moment: `n` values went each way in order, and one connection remains.
+struct crossed_nodes {
+  net_system local;
+  caf::actor order;
+  remote_node peer;
+
+  explicit crossed_nodes(int32_t n) {
+    auto endpoint = local.node().listen("127.0.0.1:0");
+    REQUIRE(endpoint);
+    order = local.sys.engine().spawn(order_checker, std::make_shared<int64_t>(0));
+    REQUIRE(!local.sys.register_name("order", order));
+    peer = start_crossing(local, *endpoint, n);
+    check_crossing(local, peer, n);
+    check_one_connection(local, peer);
+  }
+
+  ~crossed_nodes() { caf::anon_send_exit(order, caf::exit_reason::kill); }
+};
 
 } // namespace
 
@@ -92,49 +167,32 @@ TEST_CASE("simultaneous connect: frames held by the losing connection go first o
 }
 
 TEST_CASE("simultaneous connect: two nodes that send to each other at once keep one connection") {
-  constexpr int32_t n = 20'000;
-  net_system local;
-  auto endpoint = local.node().listen("127.0.0.1:0");
-  REQUIRE(endpoint);
-  auto received = std::make_shared<int64_t>(0);
-  auto order = local.sys.engine().spawn(order_checker, received);
-  REQUIRE(!local.sys.register_name("order", order));
-  auto peer = start_node("127.0.0.1:0");
-  // The peer stops while this node connects to it (the kernel accepts, the Hello waits), and is
-  // told to send here before it goes on: both nodes then open a connection at the same moment.
-  peer.process->kill(SIGSTOP);
-  REQUIRE(!local.sys.send("order@" + peer.endpoint, int32_t{0}));
-  REQUIRE(peer.process->write_line("send order@" + *endpoint + " " + std::to_string(n)));
-  peer.process->kill(SIGCONT);
-  for (int32_t i = 1; i < n; ++i) {
-    auto failed = local.sys.send("order@" + peer.endpoint, i);
-    REQUIRE_MESSAGE(!failed, local.sys.engine().render(failed));
-  }
-  auto sent = peer.process->expect_line("sent ", patience);
-  REQUIRE_MESSAGE(sent.has_value(), "the peer did not send");
-  CHECK(*sent == std::to_string(n));
-  // Each side got every message, in order.
-  auto remote_count =
-    local.sys.request<int64_t>("order@" + peer.endpoint, patience, std::string{"check"});
-  REQUIRE(remote_count);
-  CHECK(*remote_count == n);
-  auto local_count = local.sys.request<int64_t>("order", patience, std::string{"check"});
-  REQUIRE(local_count);
-  CHECK(*local_count == n);
-  // One connection remains on both sides (the other closes once the peer read all of it; each
-  // question is a round trip, no sleep).
-  int64_t remote_connections = -1;
-  size_t local_connections = 0;
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  do {
-    auto count =
-      local.sys.request<int64_t>("stats@" + peer.endpoint, patience, std::string{"connections"});
-    REQUIRE(count);
-    remote_connections = *count;
-    local_connections = troupe::net::detail::connections_held(local.node());
-  } while ((remote_connections != 1 || local_connections != 1) &&
-           std::chrono::steady_clock::now() < deadline);
-  CHECK(remote_connections == 1);
-  CHECK(local_connections == 1);
-  caf::anon_send_exit(order, caf::exit_reason::kill);
+  // Each side gets every message, in order, and one connection remains.
+  crossed_nodes nodes{20'000};
+}
+
+TEST_CASE("simultaneous connect: after the switch, requests and sends in both directions keep "
+          "their order, and requests go direct again") {
+  crossed_nodes nodes{5'000}; // a switch is over
+  auto& local = nodes.local;
+  auto& peer = nodes.peer;
+  // Whichever node's link moved to the other's connection (the node with the larger
+  // incarnation gives its own up), both directions now mix requests, awaited replies and
+  // streams on the one connection left: this node's senders to the peer's "sequence" actor,
+  // and the peer's replies to them.
+  auto seq = local.sys.lookup("sequence@" + peer.endpoint);
+  REQUIRE(seq);
+  auto direct_before = link_of(*seq).direct_writes().first;
+  probe p{local.sys};
+  constexpr int32_t senders = 4;
+  constexpr int32_t per_sender = 3000;
+  run_mixed_senders(local.sys, p, *seq, senders, per_sender);
+  // The link's direct writer works on the connection that carries the link now (after a switch,
+  // the winner): requests went out directly.
+  auto [direct, partial] = link_of(*seq).direct_writes();
+  std::string side = keeps_own_connection(local.node().incarnation(), std::stoull(peer.incarnation))
+                       ? "kept its own connection"
+                       : "gave its own connection up";
+  MESSAGE("this node " << side << "; direct writes: " << direct << " (partial: " << partial << ")");
+  CHECK(direct > direct_before);
 }

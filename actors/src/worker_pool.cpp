@@ -169,6 +169,10 @@ private:
   }
 
   void submit(pending_job pj) {
+    if (stopping_) {
+      fail(pj, make_error(pool_error::pool_stopped, caf::to_string(*stopping_)));
+      return;
+    }
     if (!pj.work.run) {
       fail(pj, make_error(pool_error::invalid_argument, "an empty job"));
       return;
@@ -214,7 +218,11 @@ private:
 
   void run_next(size_t s) {
     auto& slot = slots_[s];
-    if (!slot.worker || slot.running || slot.queued.empty())
+    if (!slot.worker || slot.running)
+      return;
+    if (slot.queued.empty() && opts_.route == routing::least_loaded)
+      take_from_longest_queue(s);
+    if (slot.queued.empty())
       return;
     auto id = slot.queued.front();
     slot.queued.pop_front();
@@ -224,6 +232,19 @@ private:
       .then([this, id, s](job_done& done) { finish(id, s, std::move(done.result)); },
             // The worker died with the job: its down message decides (retry or fail).
             [](caf::error&) {});
+  }
+
+  /// Least loaded: a worker that comes up or falls idle takes the oldest job queued behind a
+  /// busy one (a job went there while this worker was still starting, or was busier).
+  void take_from_longest_queue(size_t s) {
+    size_t longest = s;
+    for (size_t o = 0; o < slots_.size(); ++o)
+      if (slots_[o].queued.size() > slots_[longest].queued.size())
+        longest = o;
+    if (longest == s)
+      return;
+    slots_[s].queued.push_back(slots_[longest].queued.front());
+    slots_[longest].queued.pop_front();
   }
 
   void finish(uint64_t id, size_t s, caf::message result) {
@@ -283,6 +304,14 @@ private:
     if (i == jobs_.end())
       return;
     auto& pj = i->second;
+    if (stopping_) {
+      bool stopped = reason == caf::exit_reason::kill || reason == caf::exit_reason::user_shutdown;
+      fail(pj, stopped ? make_error(pool_error::pool_stopped, caf::to_string(*stopping_))
+                       : make_error(pool_error::worker_crashed, caf::to_string(reason)));
+      jobs_.erase(i);
+      quit_when_idle();
+      return;
+    }
     if (pj.retries < opts_.retries) {
       ++pj.retries;
       ++stats_.retried;
@@ -297,12 +326,37 @@ private:
   }
 
   void on_exit_msg(caf::exit_msg& x) {
-    // The supervisor gave up (or was stopped): every job left fails with why.
+    // The supervisor gave up (or was stopped): every job left fails with why. A running job
+    // waits for its worker's down message, which may come after this exit: the worker that
+    // crashed then reports worker_crashed, those stopped with it pool_stopped.
+    if (stopping_)
+      return;
+    stopping_ = x.reason;
     auto why = make_error(pool_error::pool_stopped, caf::to_string(x.reason));
-    for (auto& [id, pj] : jobs_)
-      fail(pj, why);
-    jobs_.clear();
-    quit(std::move(x.reason));
+    for (auto i = jobs_.begin(); i != jobs_.end();) {
+      if (is_running(i->first)) {
+        ++i;
+        continue;
+      }
+      fail(i->second, why);
+      i = jobs_.erase(i);
+    }
+    for (auto& slot : slots_)
+      slot.queued.clear();
+    quit_when_idle();
+  }
+
+  bool is_running(uint64_t id) const {
+    for (auto& slot : slots_)
+      if (slot.running == id)
+        return true;
+    return false;
+  }
+
+  /// After the exit: quits once no job waits for its worker's down message.
+  void quit_when_idle() {
+    if (stopping_ && jobs_.empty())
+      quit(*stopping_);
   }
 
   troupe::system& sys_;
@@ -315,6 +369,8 @@ private:
   uint64_t next_id_ = 0;
   size_t next_slot_ = 0;
   pool_stats stats_;
+  /// Why the pool stops, once its supervisor's exit came.
+  std::optional<caf::error> stopping_;
 };
 
 } // namespace

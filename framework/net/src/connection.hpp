@@ -59,6 +59,10 @@ public:
   bool retiring = false;
   /// When a retiring connection is closed even if the peer did not close it.
   protocol_clock::time_point retire_deadline{};
+  /// True while the link's direct writer may write to this connection's socket (this one
+  /// carries the link and its last `write_out` reported it open): the writer is bound to one
+  /// socket at a time, and only the connection that carries the link binds it.
+  bool direct_bound = false;
 
   // -- protocol_callee ----------------------------------------------------------------------
 
