@@ -13,56 +13,23 @@
 #include <google/protobuf/wrappers.pb.h>
 
 #include "net/node_fixture.hpp"
+#include "net/sequence_traffic.hpp"
 #include "net/stalled_peer.hpp"
-#include "remote_proxy.hpp"
 #include "test_helpers.hpp"
 #include "troupe/co_actor.hpp"
 #include "troupe/net/error.hpp"
 
 using namespace std::chrono_literals;
+using troupe::test::link_of;
 using troupe::test::net_system;
 using troupe::test::next;
 using troupe::test::patience;
 using troupe::test::probe;
+using troupe::test::run_mixed_senders;
 using troupe::test::slow_reconnect;
 using troupe::test::start_node;
 
 namespace {
-
-/// The link behind a proxy: its counters tell whether direct writes happened.
-troupe::net::detail::peer_link& link_of(const caf::actor& proxy) {
-  auto* raw =
-    dynamic_cast<troupe::net::detail::remote_proxy*>(caf::actor_cast<caf::abstract_actor*>(proxy));
-  REQUIRE(raw != nullptr);
-  return raw->link();
-}
-
-/// Sends `n` numbered messages to the remote "sequence" actor as sender `id`: in each 50, ten
-/// requests awaited one by one (request/response: direct writes), then forty plain sends (a
-/// stream: queued and batched). Reports `(id, replies that were missing or wrong)`.
-troupe::task mixed_sender(troupe::co_actor& self, caf::actor dest, int32_t id, int32_t n,
-                          caf::actor report) {
-  int32_t wrong = 0;
-  for (int32_t i = 0; i < n; ++i) {
-    if (i % 3 == 0) {
-      auto reply = co_await self.request<int32_t>(dest, patience, std::string{"ack"}, id, i);
-      if (!reply || *reply != i)
-        ++wrong;
-    } else {
-      self.send(dest, id, i);
-    }
-  }
-  self.send(report, id, wrong);
-}
-
-/// Asks the remote "sequence" actor for its verdict (count, or minus the messages out of order).
-int64_t sequence_verdict(probe& p, const caf::actor& seq) {
-  int64_t verdict = 0;
-  p->request(seq, patience, std::string{"check"})
-    .receive([&](int64_t x) { verdict = x; },
-             [&](caf::error& err) { FAIL("check failed: " << caf::to_string(err)); });
-  return verdict;
-}
 
 /// A long silence bound: the stalled peer sends no heartbeats.
 void patient(troupe::config& cfg) {
@@ -103,16 +70,7 @@ TEST_CASE("direct: per-sender order holds when direct writes and queued batches 
     probe p{local.sys};
     constexpr int32_t senders = 8;
     constexpr int32_t n = 6000;
-    for (int32_t id = 0; id < senders; ++id)
-      local.sys.spawn(mixed_sender, *seq, id, n, p.handle());
-    for (int32_t i = 0; i < senders; ++i) {
-      auto [id, wrong] = next<std::tuple<int32_t, int32_t>>(p);
-      CAPTURE(id);
-      CHECK(wrong == 0);
-    }
-    // Every message arrived, and each sender's in the order sent (a negative verdict counts
-    // the messages out of order).
-    CHECK(sequence_verdict(p, *seq) == int64_t{senders} * n);
+    run_mixed_senders(local.sys, p, *seq, senders, n);
     auto [direct, partial] = link_of(*seq).direct_writes();
     MESSAGE("direct writes: " << direct << " (partial: " << partial << ")");
     CHECK(direct > 0); // the mix really had both kinds

@@ -12,6 +12,10 @@ set(troupe_net_test_sources
   net_protocol_seeded_test.cpp
   net_utf8_test.cpp
   net_remote_test.cpp
+  net_monitor_test.cpp
+  net_shutdown_test.cpp
+  net_simultaneous_connect_test.cpp
+  net_inbox_test.cpp
   net_failure_test.cpp
   net_bad_input_test.cpp
   net_auth_test.cpp
@@ -23,6 +27,8 @@ set(troupe_net_test_sources
 # The node that the multi-process suites start as a child process.
 add_executable(troupe_net_test_node net/test_node.cpp)
 target_link_libraries(troupe_net_test_node PRIVATE troupe::net)
+# It answers questions through troupe::net::detail's test hooks (node_access.hpp).
+target_include_directories(troupe_net_test_node PRIVATE ${PROJECT_SOURCE_DIR}/framework/net/src)
 target_compile_options(troupe_net_test_node PRIVATE -Wall -Wextra)
 
 add_executable(troupe_net_tests ${troupe_net_test_sources})

@@ -106,6 +106,21 @@ public:
       ::kill(pid_, sig);
   }
 
+  /// Writes `line` and a newline to the child's stdin; false if it cannot (closed, gone).
+  bool write_line(const std::string& line) noexcept {
+    if (stdin_ < 0)
+      return false;
+    auto text = line + '\n';
+    std::string_view rest{text};
+    while (!rest.empty()) {
+      auto n = ::write(stdin_, rest.data(), rest.size());
+      if (n <= 0)
+        return false;
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
   /// Closes the child's stdin: the test node takes that as its cue to shut down.
   void close_stdin() noexcept {
     if (stdin_ >= 0)

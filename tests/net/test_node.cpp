@@ -15,15 +15,22 @@
 //   messages out of order) otherwise.
 // - "mortal": the request ("burst", n) sends n int32 values 0..n-1 to the requester, then the
 //   actor exits with reason sec::runtime_error ("exited on purpose") without answering.
+// - "stats": the request "monitors" answers how many monitors peers hold on this node's actors,
+//   "connections" how many connections the node holds.
+//
+// A line "send ADDRESS N" on stdin sends the int32 values 0..N-1 to ADDRESS (name@endpoint) and
+// prints "sent N" (or "send failed: ERROR").
 
 #include <cstdint>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include <caf/all.hpp>
 
+#include "node_access.hpp"
 #include "troupe/net/net.hpp"
 #include "troupe/system.hpp"
 
@@ -118,6 +125,28 @@ caf::behavior mortal(caf::event_based_actor* self) {
   };
 }
 
+/// Answers questions about the node's inside (through troupe::net::detail's test hooks).
+class stats_actor : public caf::event_based_actor {
+public:
+  stats_actor(caf::actor_config& cfg, troupe::net::node& node)
+      : caf::event_based_actor(cfg), node_(node) {}
+
+  caf::behavior make_behavior() override {
+    return {
+      [this](const std::string& what) -> caf::result<int64_t> {
+        if (what == "monitors")
+          return static_cast<int64_t>(troupe::net::detail::monitors_held(node_));
+        if (what == "connections")
+          return static_cast<int64_t>(troupe::net::detail::connections_held(node_));
+        return caf::make_error(caf::sec::invalid_argument, what);
+      },
+    };
+  }
+
+private:
+  troupe::net::node& node_;
+};
+
 /// Runs one of the behaviours above as a class-based actor (function-based actors spawned
 /// without arguments trip a known UBSan false alarm inside CAF 0.17, see .ci/ubsan.supp).
 class test_actor : public caf::event_based_actor {
@@ -152,11 +181,25 @@ int main(int argc, char** argv) {
   sys.register_name("order", engine.spawn<test_actor>(&order));
   sys.register_name("sequence", engine.spawn<test_actor>(&sequence));
   sys.register_name("mortal", engine.spawn<test_actor>(&mortal));
+  sys.register_name("stats", engine.spawn<stats_actor>(std::ref(*node)));
   std::cout << "incarnation " << node->incarnation() << '\n'
             << "endpoint " << node->endpoints().front() << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
-    // Input is ignored; end of input ends the node.
+    // End of input ends the node.
+    std::istringstream in{line};
+    std::string command;
+    std::string address;
+    int32_t n = 0;
+    if (!(in >> command >> address >> n) || command != "send")
+      continue;
+    caf::error failed;
+    for (int32_t i = 0; i < n && !failed; ++i)
+      failed = sys.send(address, i);
+    if (failed)
+      std::cout << "send failed: " << engine.render(failed) << std::endl;
+    else
+      std::cout << "sent " << n << std::endl;
   }
   sys.shutdown();
   return 0;

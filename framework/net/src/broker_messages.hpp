@@ -27,6 +27,12 @@ using stop_atom = caf::atom_constant<caf::atom("tn_stop")>;
 /// `(finish_atom)`: the stop's grace period is over: cut what is left and quit.
 using finish_atom = caf::atom_constant<caf::atom("tn_finish")>;
 
+/// `(resume_atom, connection_handle)`: local actors caught up; read the connection again.
+using resume_atom = caf::atom_constant<caf::atom("tn_resume")>;
+
+/// `(reread_atom, connection_handle)`: the turn of the I/O loop after a resume: read again now.
+using reread_atom = caf::atom_constant<caf::atom("tn_reread")>;
+
 } // namespace troupe::net::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::net::detail::peer_link_ptr)

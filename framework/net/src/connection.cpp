@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "node_broker.hpp"
 #include "payload_codec.hpp"
+#include "peer_monitor.hpp"
 #include "troupe/error.hpp"
 #include "troupe/net/error.hpp"
 #include "troupe/system.hpp"
@@ -29,15 +31,6 @@ caf::error from_view(const error_view& err) {
   return error_from_view(err);
 }
 
-outgoing down_item(uint64_t id, std::string name, const caf::error& reason) {
-  outgoing item;
-  item.what = outgoing::kind::down;
-  item.target_id = id;
-  item.name = std::move(name);
-  item.error = to_error_fields(reason);
-  return item;
-}
-
 } // namespace
 
 connection::connection(node_broker& broker, caf::io::connection_handle hdl, protocol::role role,
@@ -45,7 +38,37 @@ connection::connection(node_broker& broker, caf::io::connection_handle hdl, prot
     : hdl(hdl), link(std::move(link)), peer_address(std::move(peer_address)),
       proto(role, config_for(broker.state()), *this, broker.state().guard), broker_(broker) {}
 
-connection::~connection() = default;
+connection::~connection() {
+  // The connection is over: local actors no longer hold its link for the peer's monitors.
+  withdraw(watched_.begin(), watched_.end());
+}
+
+void connection::hand_over_monitors(connection& to) {
+  to.watched_.merge(watched_);
+  // What `to` watched already (the peer monitored it over both): the two monitors have one key,
+  // so both go and one comes back, as a repeated Monitor replaces the first.
+  for (auto& [key, weak] : watched_) {
+    auto& [target_id, name, actor_id] = key;
+    if (auto who = weak.lock()) {
+      peer_monitor::withdraw(*who->get(), peer_monitor::key{link.get(), target_id, name});
+      attach_monitor(*who->get(), target_id, name);
+    }
+  }
+  watched_.clear();
+}
+
+void connection::attach_monitor(caf::abstract_actor& who, uint64_t target_id,
+                                const std::string& name) {
+  who.attach(std::make_unique<peer_monitor>(link, target_id, name, broker_.state().monitors_held));
+}
+
+template <class Iterator> void connection::withdraw(Iterator first, Iterator last) {
+  for (auto i = first; i != last; ++i) {
+    auto& [target_id, name, actor_id] = i->first;
+    if (auto who = i->second.lock())
+      peer_monitor::withdraw(*who->get(), peer_monitor::key{link.get(), target_id, name});
+  }
+}
 
 void connection::log(std::string_view what) const {
   std::cerr << "[troupe.net] " << peer_address << ": " << what << '\n';
@@ -82,8 +105,16 @@ void connection::end_of_read() {
 
 void connection::on_handshake_done(uint64_t peer_incarnation, std::string_view peer_endpoint) {
   if (!link)
-    link = broker_.state().adopt_inbound(std::string{peer_endpoint});
-  link->mark_up(peer_incarnation);
+    link = broker_.state().adopt_inbound(std::string{peer_endpoint}, peer_incarnation);
+  if (!link->mark_up(peer_incarnation)) {
+    // The link's other connection reached another process at that endpoint (it restarted while
+    // both connections were being made): this one ends, the link lives on the other.
+    close_reason = make_error(error_code::handshake_failed,
+                              "another incarnation answers at " + link->endpoint());
+    log(broker_.state().sys.engine().render(close_reason));
+    return;
+  }
+  just_up = true;
 }
 
 void connection::on_message(const message_view& msg) {
@@ -106,7 +137,10 @@ void connection::on_message(const message_view& msg) {
   if (msg.sender_id != 0 || msg.request_id != 0)
     sender = sender_proxy(msg.sender_id);
   auto mid = msg.request_id != 0 ? caf::make_message_id(msg.request_id) : caf::make_message_id();
-  target->enqueue(std::move(sender), mid, std::move(*content), broker_.context());
+  // Counted until the target has handled it: the broker stops reading while too many wait.
+  target->enqueue(caf::mailbox_element_ptr{new counted_delivery{std::move(sender), mid,
+                                                                std::move(*content), gate}},
+                  broker_.context());
 }
 
 void connection::on_reply(const message_view& msg) {
@@ -137,21 +171,36 @@ void connection::on_monitor(const actor_target& target) {
   auto who = resolve(target);
   if (!who) {
     link->send_control(
-      down_item(target.id, name, make_error(error_code::unknown_target, "no such actor")));
+      down_frame(target.id, name, make_error(error_code::unknown_target, "no such actor")));
     return;
   }
+  if (watched_.size() >= prune_at_) {
+    std::erase_if(watched_, [](const auto& entry) { return !entry.second.lock(); });
+    prune_at_ = std::max(size_t{64}, 2 * watched_.size());
+  }
   // Keyed by the actor too: a name monitored again once another actor holds it is watched anew.
-  if (!watched_.emplace(target.id, name, who->id()).second)
-    return;
+  // A repeated Monitor replaces the first one, so the peer gets one Down (at once if the actor
+  // has exited meanwhile).
+  auto key = std::tuple{target.id, name, who->id()};
+  if (auto i = watched_.find(key); i != watched_.end()) {
+    withdraw(i, std::next(i));
+    watched_.erase(i);
+  }
+  watched_.emplace(key, caf::actor_cast<caf::weak_actor_ptr>(who));
   // The Down goes through the link's queue, after everything the actor sent to this peer.
-  who->get()->attach_functor([lnk = link, id = target.id, name](const caf::error& reason) {
-    lnk->send_control(down_item(id, name, reason));
-  });
+  attach_monitor(*who->get(), target.id, name);
 }
 
-void connection::on_demonitor(const actor_target&) {
-  // The Down still comes when the actor exits (the peer finds no proxy for it then); keeping
-  // the entry keeps a repeated Monitor from attaching a second time.
+void connection::on_demonitor(const actor_target& target) {
+  // Every actor the peer watches under this id or name (a name may have changed hands).
+  std::string name{target.name};
+  auto first = watched_.lower_bound(std::tuple{target.id, name, uint64_t{0}});
+  auto last = first;
+  while (last != watched_.end() && std::get<0>(last->first) == target.id &&
+         std::get<1>(last->first) == name)
+    ++last;
+  withdraw(first, last);
+  watched_.erase(first, last);
 }
 
 void connection::on_down(const actor_target& actor, const error_view& reason) {
@@ -200,6 +249,7 @@ void connection::on_heartbeat() {
 }
 
 void connection::on_goodbye(std::string_view reason) {
+  peer_said_goodbye = true;
   close_reason = make_error(error_code::node_down, "the peer said goodbye: " + std::string{reason});
 }
 

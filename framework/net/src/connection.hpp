@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstdint>
-#include <set>
+#include <map>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -9,6 +9,7 @@
 #include <caf/error.hpp>
 #include <caf/io/connection_handle.hpp>
 
+#include "inbox_gate.hpp"
 #include "peer_link.hpp"
 #include "protocol.hpp"
 
@@ -39,6 +40,29 @@ public:
   std::string peer_address;
   /// The wire protocol of this connection.
   protocol proto;
+  /// Counts what this connection delivered to local mailboxes and was not consumed yet.
+  caf::intrusive_ptr<inbox_gate> gate;
+  /// True while the broker does not read this connection (local actors lag).
+  bool halted = false;
+  /// True from reading again until data arrives: CAF 0.17.6 loses a re-add to its I/O loop that
+  /// comes in the same busy turn as the removal, so each tick re-adds it (a no-op once it is in).
+  bool rearmed = false;
+  /// Set when the handshake completed during the last read (the broker then settles which
+  /// connection carries the link).
+  bool just_up = false;
+  /// Set when the peer said Goodbye (if it gave up this connection for another to this node, it
+  /// still reads what is written here).
+  bool peer_said_goodbye = false;
+  /// Set when this node stopped sending on this connection in favour of another to the same
+  /// peer: it said Goodbye, still reads, and waits for the peer to close it (which shows that
+  /// the peer read everything sent here) until `retire_deadline`.
+  bool retiring = false;
+  /// When a retiring connection is closed even if the peer did not close it.
+  protocol_clock::time_point retire_deadline{};
+  /// True while the link's direct writer may write to this connection's socket (this one
+  /// carries the link and its last `write_out` reported it open): the writer is bound to one
+  /// socket at a time, and only the connection that carries the link binds it.
+  bool direct_bound = false;
 
   // -- protocol_callee ----------------------------------------------------------------------
 
@@ -59,6 +83,10 @@ public:
   /// bound to another actor by the next one).
   void end_of_read();
 
+  /// This connection closes while `to` carries the same link on: the monitors the peer asked for
+  /// here stay (a later Demonitor comes over `to`).
+  void hand_over_monitors(connection& to);
+
 private:
   /// The local actor `target` names (registry name or exported id), or null.
   caf::strong_actor_ptr resolve(const actor_target& target);
@@ -72,8 +100,17 @@ private:
   caf::strong_actor_ptr last_target_actor_;
   uint64_t last_sender_id_ = 0;
   caf::strong_actor_ptr last_sender_;
-  /// What the peer monitors (target id, target name, the local actor's id): each once.
-  std::set<std::tuple<uint64_t, std::string, uint64_t>> watched_;
+  /// Attaches a `peer_monitor` for this connection's peer, which named `who` by `target_id`
+  /// or `name`.
+  void attach_monitor(caf::abstract_actor& who, uint64_t target_id, const std::string& name);
+  /// Withdraws the peer's monitors on local actors that `first` to `last` hold.
+  template <class Iterator> void withdraw(Iterator first, Iterator last);
+
+  /// What the peer monitors, as it named it (target id, target name) and the local actor's
+  /// id, each with a `peer_monitor` attached to that actor.
+  std::map<std::tuple<uint64_t, std::string, uint64_t>, caf::weak_actor_ptr> watched_;
+  /// `watched_` drops the entries of exited actors when it grows to this size.
+  size_t prune_at_ = 64;
 };
 
 } // namespace troupe::net::detail

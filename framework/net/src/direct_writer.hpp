@@ -57,6 +57,12 @@ struct broker_write_state {
 ///   handshake, behind the frames held until then;
 /// - the rest of a partial write and a heartbeat, a goodbye or an error frame of the broker's:
 ///   every broker write passes `sync`, which puts the rest in front.
+/// - a link that moves to another connection to the same peer (simultaneous connects): only
+///   the connection that carries the link reports the writer open, and the one it leaves
+///   reports it shut (taking the rest of a partial write, before its Goodbye) before the link
+///   moves; while the switch pauses the link no connection carries it, and the writer opens on
+///   the winner's socket at the winner's first report. A connection that closes while the
+///   writer may write on it closes the writer for good (`close`).
 class direct_writer {
 public:
   /// What became of a message handed to `write`.

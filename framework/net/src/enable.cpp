@@ -43,7 +43,10 @@ void add_options(troupe::config& cfg) {
     .add<size_t>("low-watermark", "queued bytes per peer below which they resume (1 MiB)")
     .add<caf::timespan>("send-timeout", "how long a sender outside actors waits for room (10 s)")
     .add<caf::timespan>("reconnect-delay", "first delay before reconnecting (250 ms)")
-    .add<caf::timespan>("reconnect-cap", "longest delay between reconnect attempts (5 s)");
+    .add<caf::timespan>("reconnect-cap", "longest delay between reconnect attempts (5 s)")
+    .add<size_t>("inbox-high-watermark",
+                 "messages from one peer waiting in local mailboxes above which it is not read")
+    .add<size_t>("inbox-low-watermark", "... and below which it is read again");
 }
 
 std::chrono::milliseconds millis(const caf::actor_system_config& cfg, const char* name,
@@ -98,6 +101,11 @@ detail::node_settings read_settings(const caf::actor_system_config& cfg) {
   w.max_message_size = p.max_frame_size;
   s.reconnect_delay = millis(cfg, "troupe.net.reconnect-delay", s.reconnect_delay);
   s.reconnect_cap = millis(cfg, "troupe.net.reconnect-cap", s.reconnect_cap);
+  s.inbox_high_watermark = std::max(
+    size_t{1}, caf::get_or(cfg, "troupe.net.inbox-high-watermark", s.inbox_high_watermark));
+  s.inbox_low_watermark =
+    std::min(caf::get_or(cfg, "troupe.net.inbox-low-watermark", s.inbox_low_watermark),
+             s.inbox_high_watermark);
   return s;
 }
 

@@ -10,6 +10,7 @@
 
 #include "broker_messages.hpp"
 #include "caf_socket.hpp"
+#include "close_mailbox.hpp"
 #include "connection.hpp"
 #include "endpoint.hpp"
 #include "troupe/net/error.hpp"
@@ -67,8 +68,13 @@ connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_lin
   auto address = link ? link->endpoint() : describe_peer(fd);
   auto conn = std::make_unique<connection>(*this, hdl, role, link, std::move(address));
   conn->outbound = link != nullptr;
+  conn->gate = caf::make_counted<inbox_gate>(caf::actor_cast<caf::actor>(this), hdl,
+                                             state_->settings.inbox_high_watermark,
+                                             state_->settings.inbox_low_watermark);
+  state_->add_gate(conn->gate);
   auto* result = conn.get();
   connections_.emplace(hdl, std::move(conn));
+  state_->open_connections = connections_.size();
   if (link)
     by_link_.emplace(link.get(), hdl);
   result->proto.start(steady_now());
@@ -78,17 +84,26 @@ connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_lin
 
 void node_broker::write_out(connection& conn, bool keep) {
   auto& out = conn.proto.output();
+  if (conn.retiring)
+    out.clear(); // After its Goodbye nothing more goes out on it.
   // Every byte the broker hands to CAF passes here: the link's direct writer learns that the
   // connection is busy before CAF can write (later, on this thread, after the handler returns),
-  // and the rest of a sender's partial write is put in front of `out`.
+  // and the rest of a sender's partial write is put in front of `out`. Only the connection that
+  // carries the link opens the writer on its socket; the one it was bound to unbinds it (and
+  // gets the rest of a partial write) before the link moves on (`retire`), and while a switch
+  // pauses the link no connection carries it, so no sender writes directly.
   if (conn.link) {
-    broker_write_state st;
-    st.fd = socket_of(conn.hdl);
-    st.open = keep && !stopped_ && !conn.close_reason &&
-              conn.proto.current_state() == protocol::state::established;
-    st.send_limit = conn.proto.send_limit();
-    st.unwritten = conn.in_flight;
-    conn.link->sync_direct(st, out);
+    bool carrier = target_of(conn.link.get()) == &conn;
+    if (carrier || conn.direct_bound) {
+      broker_write_state st;
+      st.fd = socket_of(conn.hdl);
+      st.open = carrier && keep && !stopped_ && !conn.close_reason &&
+                conn.proto.current_state() == protocol::state::established;
+      st.send_limit = conn.proto.send_limit();
+      st.unwritten = conn.in_flight;
+      conn.link->sync_direct(st, out);
+      conn.direct_bound = st.open;
+    }
   }
   if (!out.empty()) {
     conn.in_flight += out.size();
@@ -158,20 +173,43 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
     return;
   auto conn = std::move(i->second);
   connections_.erase(i);
+  state_->open_connections = connections_.size();
+  state_->remove_gate(conn->gate.get());
+  // The peer may still be reached through another connection to it (the link moves there).
+  auto* other = conn->link ? other_connection(conn->link.get(), nullptr) : nullptr;
   // Before the socket is cut or closed: a sender's direct write in progress finishes first, and
-  // none starts after (the descriptor may be reused once CAF closes it).
-  if (conn->link)
+  // none starts after (the descriptor may be reused once CAF closes it). The writer closes for
+  // good if it may write here or the link ends; a connection that never bound it (one that lost
+  // a simultaneous connect) leaves it to the connection that carries the link.
+  if (conn->link && (conn->direct_bound || other == nullptr))
     conn->link->close_direct();
   // CAF closes gracefully: it keeps the socket until everything written was sent. A peer that
   // is lost or does not read would keep it forever (and hang the middleman's shutdown), so
   // such a connection is cut hard; a healthy one gets its last frames (Error, Goodbye).
-  bool lost = reason.category() == net_error_category &&
+  bool lost = reason && reason.category() == net_error_category &&
               static_cast<error_code>(reason.code()) == error_code::node_down;
-  if (lost || conn->in_flight > graceful_close_limit)
+  // The peer gave up one of two connections to this node (it said Goodbye and still reads): what
+  // is written on it (answers to lookups made there) goes out before it closes.
+  bool handed_over = other != nullptr && conn->peer_said_goodbye;
+  if ((lost && !handed_over) || conn->in_flight > graceful_close_limit)
     cut(socket_of(hdl));
   close(hdl);
   if (!conn->link)
     return;
+  if (other != nullptr) {
+    // The peer is still reached through the other connection: the link lives on there, with
+    // what this one had held back for the end of its handshake (never written) first.
+    auto held = conn->proto.take_held();
+    other->proto.write_frames(held);
+    conn->hand_over_monitors(*other);
+    if (auto t = by_link_.find(conn->link.get()); t == by_link_.end() || t->second == hdl) {
+      by_link_[conn->link.get()] = other->hdl;
+      drain(*other);
+    } else if (!held.empty()) {
+      write_out(*other, true);
+    }
+    return;
+  }
   by_link_.erase(conn->link.get());
   auto was_up = conn->link->is_up();
   // A lost established link is a lost node; a handshake that failed keeps its own reason, and
@@ -188,10 +226,69 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
   conn->link->fail(why);
 }
 
+connection* node_broker::other_connection(const peer_link* link, const connection* besides) {
+  for (auto& [hdl, conn] : connections_)
+    if (conn.get() != besides && conn->link.get() == link && !conn->retiring &&
+        conn->proto.current_state() != protocol::state::closed)
+      return conn.get();
+  return nullptr;
+}
+
+connection* node_broker::target_of(const peer_link* link) {
+  auto i = by_link_.find(const_cast<peer_link*>(link));
+  return i != by_link_.end() ? connections_.at(i->second).get() : nullptr;
+}
+
+void node_broker::on_connection_up(connection& conn) {
+  auto* other = other_connection(conn.link.get(), &conn);
+  if (other == nullptr || conn.outbound || !other->outbound) {
+    // The only connection to the peer (or one it decided on already): it carries the link
+    // unless another one does.
+    by_link_.try_emplace(conn.link.get(), conn.hdl);
+    return;
+  }
+  // The peer connected here while this node's own connection to it was open or opening: both
+  // nodes decide alike which one stays; the node whose connection loses stops using it.
+  if (keeps_own_connection(state_->settings.protocol.incarnation, conn.proto.peer_incarnation()))
+    return; // The peer retires its connection (`conn`) and then sends on `other`.
+  retire(*other, conn);
+}
+
+void node_broker::retire(connection& loser, connection& winner) {
+  auto* link = loser.link.get();
+  if (loser.proto.current_state() != protocol::state::established) {
+    // Nothing of the link was written on it yet: its held frames go first on the winner, and
+    // the link moves over at once (close_connection sees the winner and drains into it).
+    winner.proto.write_frames(loser.proto.take_held());
+    loser.proto.send_goodbye("the peer's simultaneous connection is kept");
+    write_out(loser, true);
+    close_connection(loser.hdl, caf::error{});
+    return;
+  }
+  // Messages went out on it already: the peer must read them before anything that follows on
+  // the winner, so the link pauses until the peer closes this connection after the Goodbye
+  // (or the silence bound passes), then resumes on the winner (close_connection). Until then
+  // this side still reads it (answers to lookups sent on it, error frames).
+  by_link_.erase(link);
+  loser.proto.say_goodbye("the peer's simultaneous connection is kept");
+  write_out(loser, true);
+  loser.retiring = true;
+  loser.retire_deadline = steady_now() + state_->settings.protocol.silence_bound;
+}
+
 void node_broker::tick() {
   std::vector<caf::io::connection_handle> dead;
   auto t = steady_now();
   for (auto& [hdl, conn] : connections_) {
+    if (conn->retiring) {
+      if (t >= conn->retire_deadline)
+        dead.push_back(hdl);
+      continue;
+    }
+    if (conn->halted)
+      conn->proto.note_alive(t);
+    if (conn->rearmed)
+      trigger(hdl); // if a busy I/O turn lost the re-add, reading starts now (else a no-op)
     bool keep = conn->proto.tick(t);
     auto& out = conn->proto.output();
     if (!out.empty() || !keep) {
@@ -203,7 +300,7 @@ void node_broker::tick() {
   }
   for (auto hdl : dead)
     if (auto i = connections_.find(hdl); i != connections_.end())
-      write_out(*i->second, false);
+      write_out(*i->second, false); // a retiring one resumes its link on the winner
   schedule_tick();
 }
 
@@ -257,6 +354,10 @@ void node_broker::on_exit() {
   by_link_.clear();
   connections_.clear();
   state_.reset();
+  // CAF 0.17's abstract_broker::cleanup skips scheduled_actor::cleanup, so a stopped broker's
+  // mailbox stays open and keeps whatever arrives until the broker is destroyed: close it here
+  // (a late message, a link's wake-up, is dropped at once, a late request gets an error).
+  close_mailbox(*this);
 }
 
 caf::behavior node_broker::make_behavior() {
@@ -273,15 +374,31 @@ caf::behavior node_broker::make_behavior() {
       if (i == connections_.end() || stopped_)
         return;
       auto& conn = *i->second;
+      conn.rearmed = false; // reading works again
       if (conn.link) // before delivering: a reply to what arrives may go out directly
         conn.link->peer_spoke();
       bool keep = conn.proto.consume(msg.buf, steady_now());
       conn.end_of_read();
-      if (keep && conn.link) {
-        by_link_.try_emplace(conn.link.get(), conn.hdl); // Accepted: known after the handshake.
-        drain(conn); // Replies and Downs produced while reading go out in the same write.
-      }              // Replies and Downs produced while reading go out in the same write.
-      write_out(conn, keep && !conn.close_reason);
+      auto hdl = conn.hdl;
+      if (keep && conn.link && !conn.close_reason) {
+        if (std::exchange(conn.just_up, false))
+          on_connection_up(conn);
+        // Replies and Downs produced while reading go out in the same write.
+        if (auto* target = target_of(conn.link.get()))
+          drain(*target);
+      }
+      auto j = connections_.find(hdl);
+      if (j == connections_.end())
+        return;
+      auto& after = *j->second;
+      if (keep && !after.halted && after.gate->must_halt()) {
+        // Local actors lag: stop reading; (resume_atom, hdl) reads again. Not `halt`: CAF goes
+        // on reading in the same I/O event (up to 50 reads); one activity token stops it after
+        // at most one more read.
+        after.halted = true;
+        trigger(hdl, 1);
+      }
+      write_out(after, keep && !after.close_reason);
     },
     [this](const caf::io::data_transferred_msg& msg) {
       auto i = connections_.find(msg.handle);
@@ -294,7 +411,8 @@ caf::behavior node_broker::make_behavior() {
         return;
       }
       if (conn.link && conn.link->backlog() > 0 &&
-          conn.in_flight <= state_->settings.window.low_watermark)
+          conn.in_flight <= state_->settings.window.low_watermark &&
+          target_of(conn.link.get()) == &conn)
         drain(conn);
       else if (conn.in_flight == 0)
         write_out(conn, true); // everything written: senders may write directly again
@@ -307,6 +425,9 @@ caf::behavior node_broker::make_behavior() {
       if (!reason)
         reason = make_error(error_code::node_down, i->second->peer_address + ": connection closed");
       close_connection(msg.handle, reason);
+    },
+    [](const caf::io::connection_passivated_msg&) {
+      // A halted connection used its last activity token; resume_atom reads again.
     },
     [](const caf::io::acceptor_closed_msg&) {
       // Only at shutdown.
@@ -321,6 +442,8 @@ caf::behavior node_broker::make_behavior() {
         link->fail(make_error(error_code::node_down, "this node shut down"));
         return;
       }
+      if (other_connection(link.get(), nullptr) != nullptr)
+        return; // The peer connected here first and its connection carries the link already.
       auto where = parse_endpoint(link->endpoint());
       auto fd = where ? start_connect(*where) : caf::expected<int>{where.error()};
       if (!fd) {
@@ -331,6 +454,21 @@ caf::behavior node_broker::make_behavior() {
       add_connection(add_scribe(*fd), link);
     },
     [this](listen_atom, int fd) { add_doorman(fd); },
+    [this](resume_atom, caf::io::connection_handle hdl) {
+      // On a later turn of the I/O loop: CAF 0.17 applies a stream's removal from the loop
+      // (halting) at the end of a turn, and re-adding it before that is lost.
+      if (auto i = connections_.find(hdl); i != connections_.end() && i->second->halted)
+        caf::delayed_anon_send(caf::actor_cast<caf::actor>(this), next_turn, reread_atom::value,
+                               hdl);
+    },
+    [this](reread_atom, caf::io::connection_handle hdl) {
+      auto i = connections_.find(hdl);
+      if (i == connections_.end() || !i->second->halted)
+        return;
+      i->second->halted = false;
+      i->second->rearmed = true;
+      trigger(hdl);
+    },
     [this](tick_atom) {
       if (!stopped_)
         tick();

@@ -41,6 +41,14 @@ public:
 private:
   connection* add_connection(caf::io::connection_handle hdl, peer_link_ptr link);
   void close_connection(caf::io::connection_handle hdl, const caf::error& reason);
+  /// Another connection that carries (or can carry) `link`: not retiring, not closed.
+  connection* other_connection(const peer_link* link, const connection* besides);
+  /// The connection the link's queue drains into, or null (none yet, or paused).
+  connection* target_of(const peer_link* link);
+  /// `conn` completed its handshake: decides which connection carries its link.
+  void on_connection_up(connection& conn);
+  /// Stops sending `link`'s queue on `loser` (this node's own connection) in favour of `winner`.
+  void retire(connection& loser, connection& winner);
   void tick();
   void schedule_tick();
   void begin_stop();

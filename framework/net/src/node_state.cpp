@@ -35,6 +35,7 @@ caf::expected<peer_link_ptr> node_state::link_for(const std::string& endpoint) {
   if (!broker)
     return make_error(error_code::node_down, "this node has stopped");
   entry.link = make_link(endpoint);
+  entry.opened_here = true;
   auto link = entry.link;
   auto target = broker;
   guard.unlock();
@@ -42,18 +43,33 @@ caf::expected<peer_link_ptr> node_state::link_for(const std::string& endpoint) {
   return link;
 }
 
-peer_link_ptr node_state::adopt_inbound(const std::string& endpoint) {
-  auto link = make_link(endpoint);
+peer_link_ptr node_state::adopt_inbound(const std::string& endpoint, uint64_t incarnation) {
   if (endpoint.empty())
-    return link;
+    return make_link(endpoint);
   std::lock_guard guard{mtx_};
-  auto& entry = peers_[endpoint];
-  if (!entry.link || entry.link->failure()) {
-    entry.link = link;
-    entry.failures = 0;
-    entry.next_attempt = {};
+  if (incarnation != settings.protocol.incarnation) {
+    // This node's own live link to the same peer, found by its incarnation when the peer
+    // announces another endpoint text than this node dialed.
+    for (auto& [where, other] : peers_)
+      if (where != endpoint && other.opened_here && other.link && !other.link->failure() &&
+          other.link->incarnation() == incarnation)
+        return other.link;
   }
-  return link;
+  auto& entry = peers_[endpoint];
+  if (entry.link && !entry.link->failure()) {
+    // Both nodes connected to each other at once: one link for the peer, whichever connection
+    // carries it (never for a node that connected to itself).
+    auto known = entry.link->incarnation();
+    if (entry.opened_here && incarnation != settings.protocol.incarnation &&
+        (known == 0 || known == incarnation))
+      return entry.link;
+    return make_link(endpoint);
+  }
+  entry.link = make_link(endpoint);
+  entry.opened_here = false;
+  entry.failures = 0;
+  entry.next_attempt = {};
+  return entry.link;
 }
 
 void node_state::on_link_failed(const peer_link_ptr& link, bool was_up, const caf::error& reason) {
@@ -78,9 +94,40 @@ void node_state::on_link_failed(const peer_link_ptr& link, bool was_up, const ca
 }
 
 void node_state::clear() {
+  std::unordered_map<std::string, peer_entry> peers;
+  {
+    std::lock_guard guard{mtx_};
+    peers.swap(peers_);
+    gates_.clear();
+    broker = nullptr;
+  }
+  // A link whose connect never reached the broker was never failed by it: its queued messages
+  // (which hold their senders) are failed here, so nothing waits on a node that stopped.
+  auto why = make_error(error_code::node_down, "this node shut down");
+  for (auto& [endpoint, entry] : peers)
+    if (entry.link)
+      entry.link->fail(why);
+}
+
+void node_state::add_gate(caf::intrusive_ptr<inbox_gate> gate) {
   std::lock_guard guard{mtx_};
-  peers_.clear();
-  broker = nullptr;
+  gates_.push_back(std::move(gate));
+}
+
+void node_state::remove_gate(const inbox_gate* gate) {
+  std::lock_guard guard{mtx_};
+  std::erase_if(gates_, [gate](const auto& x) { return x.get() == gate; });
+}
+
+inbox_report node_state::inbox() const {
+  std::lock_guard guard{mtx_};
+  inbox_report result;
+  for (auto& gate : gates_) {
+    result.waiting += gate->waiting();
+    result.peak = std::max(result.peak, gate->peak());
+    result.halted = result.halted || gate->halted();
+  }
+  return result;
 }
 
 void node_state::add_endpoint(std::string endpoint) {

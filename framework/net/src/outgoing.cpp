@@ -51,4 +51,13 @@ caf::error encode_into(outgoing& item, const type_table& types,
   return caf::none;
 }
 
+outgoing down_frame(uint64_t id, std::string name, const caf::error& reason) {
+  outgoing item;
+  item.what = outgoing::kind::down;
+  item.target_id = id;
+  item.name = std::move(name);
+  item.error = to_error_fields(reason);
+  return item;
+}
+
 } // namespace troupe::net::detail

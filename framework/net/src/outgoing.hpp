@@ -59,6 +59,9 @@ message_view view_of(const outgoing& item, std::vector<payload_view>& payload, e
 
 class type_table;
 
+/// A Down frame for the actor the peer named by `id` or `name`: it exited with `reason`.
+outgoing down_frame(uint64_t id, std::string name, const caf::error& reason);
+
 /// Encodes the elements of `content` into `item`'s payload (on the sender's thread).
 /// Errors: `cannot_cross`.
 caf::error encode_into(outgoing& item, const type_table& types,

@@ -17,8 +17,8 @@ namespace troupe::net::detail {
 
 peer_link::peer_link(caf::actor_system& sys, const type_table& types, caf::actor broker,
                      std::string endpoint, window_config cfg)
-    : sys_(sys), types_(types), broker_(std::move(broker)), endpoint_(std::move(endpoint)),
-      cfg_(cfg) {}
+    : sys_(sys), types_(types), broker_(caf::actor_cast<caf::weak_actor_ptr>(broker)),
+      endpoint_(std::move(endpoint)), cfg_(cfg) {}
 
 peer_link::~peer_link() = default;
 
@@ -212,8 +212,10 @@ bool peer_link::push_locked(outgoing&& item) {
 
 void peer_link::wake_broker() {
   // Outside the lock: the broker must not wait for the lock while this thread makes the
-  // system call that wakes the I/O thread.
-  caf::anon_send(broker_, wake_atom::value, peer_link_ptr{this});
+  // system call that wakes the I/O thread. A broker that is gone needs no wake-up.
+  if (auto broker = broker_.lock())
+    broker->enqueue(nullptr, caf::make_message_id(),
+                    caf::make_message(wake_atom::value, peer_link_ptr{this}), nullptr);
 }
 
 // -- proxies and exported actors ------------------------------------------------------------
@@ -323,10 +325,13 @@ std::pair<uint64_t, uint64_t> peer_link::direct_writes() const {
   return {direct_.writes(), direct_.partial_writes()};
 }
 
-void peer_link::mark_up(uint64_t incarnation) {
+bool peer_link::mark_up(uint64_t incarnation) {
   std::lock_guard guard{mtx_};
+  if (incarnation_ != 0 && incarnation_ != incarnation)
+    return false;
   up_ = true;
   incarnation_ = incarnation;
+  return true;
 }
 
 void peer_link::fail(const caf::error& reason) {

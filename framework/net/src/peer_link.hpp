@@ -118,8 +118,9 @@ public:
   /// The requester and message id of the wire request `id` (removed), or null.
   std::pair<caf::strong_actor_ptr, caf::message_id> take_pending(uint64_t id);
 
-  /// The handshake finished: the peer is `incarnation`.
-  void mark_up(uint64_t incarnation);
+  /// The handshake of one of the link's connections finished: the peer is `incarnation`.
+  /// Returns false if the link's peer is another incarnation (the link is left as it was).
+  bool mark_up(uint64_t incarnation);
 
   /// The connection is lost (or could not be made): kills every proxy and fails every pending
   /// request and every queued message with `reason`; later sends fail at once. Idempotent.
@@ -175,7 +176,10 @@ private:
 
   caf::actor_system& sys_;
   const type_table& types_;
-  caf::actor broker_;
+  /// Weak: the broker's mailbox may hold this link (a wake-up), and CAF 0.17 keeps a stopped
+  /// broker's mailbox until the broker is destroyed; a strong reference here would make a
+  /// cycle that LeakSanitizer reported.
+  caf::weak_actor_ptr broker_;
   std::string endpoint_;
   window_config cfg_;
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 #include "protocol_impl.hpp"
 #include "wire_frames.hpp"
@@ -119,6 +120,10 @@ bool protocol::tick(protocol_clock::time_point now) {
     d.next_heartbeat = now + d.cfg.heartbeat_interval;
   }
   return true;
+}
+
+void protocol::note_alive(protocol_clock::time_point now) {
+  impl_->last_received = std::max(impl_->last_received, now);
 }
 
 protocol_clock::time_point protocol::next_deadline() const {
@@ -242,12 +247,35 @@ void protocol::send_goodbye(std::string_view reason) {
   d.st = state::closed;
 }
 
+void protocol::say_goodbye(std::string_view reason) {
+  auto& d = *impl_;
+  if (!d.established())
+    return;
+  d.batch.finish(d.out);
+  wire::Frame f;
+  f.mutable_goodbye()->set_reason(to_wire_text(reason));
+  write_frame(f, d.out);
+}
+
 std::vector<char>& protocol::output() {
   return impl_->out;
 }
 
 std::size_t protocol::held_bytes() const {
   return impl_->held.size();
+}
+
+std::vector<char> protocol::take_held() {
+  return std::exchange(impl_->held, {});
+}
+
+void protocol::write_frames(std::span<const char> frames) {
+  auto& d = *impl_;
+  if (d.st == state::closed || frames.empty())
+    return;
+  d.batch.finish(d.data_sink()); // after the messages added before, as control frames are
+  auto& sink = d.data_sink();
+  sink.insert(sink.end(), frames.begin(), frames.end());
 }
 
 protocol::state protocol::current_state() const {

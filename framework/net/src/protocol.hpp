@@ -32,6 +32,13 @@ constexpr std::size_t nonce_size = 32;
 /// announces less is refused, a smaller `protocol_config::max_frame_size` is raised to it.
 constexpr uint32_t min_frame_size = 64 * 1024;
 
+/// Which connection stays when two nodes opened one to each other at the same moment: the one
+/// opened by the node with the smaller incarnation. Returns true if that is the connection this
+/// node (`own_incarnation`) opened; the peer, deciding with the arguments swapped, agrees.
+constexpr bool keeps_own_connection(uint64_t own_incarnation, uint64_t peer_incarnation) {
+  return own_incarnation < peer_incarnation;
+}
+
 /// Settings of one connection's protocol; the node fills them from its `troupe.net.*` options.
 struct protocol_config {
   /// This process's incarnation id: random, drawn once per process start.
@@ -200,6 +207,10 @@ public:
   /// (`handshake_timeout`, or `node_down` for a silent peer). Returns false when it must close.
   bool tick(protocol_clock::time_point now);
 
+  /// Counts the peer as heard from at `now`: the node does not read this connection for now
+  /// (its local actors lag), so silence is not the peer's.
+  void note_alive(protocol_clock::time_point now);
+
   /// Returns when `tick` should run next.
   protocol_clock::time_point next_deadline() const;
 
@@ -247,11 +258,24 @@ public:
   /// Writes Goodbye and closes the protocol (input is ignored from now on).
   void send_goodbye(std::string_view reason);
 
+  /// Writes Goodbye after the open batch but keeps reading: for a connection that this node
+  /// gives up for another to the same peer, which the peer closes once it has read it. The
+  /// node writes nothing more on it.
+  void say_goodbye(std::string_view reason);
+
   /// The bytes to write to the socket, in order. The node moves them out and clears it.
   std::vector<char>& output();
 
   /// Bytes of frames held until the handshake is done (they count against the send window).
   std::size_t held_bytes() const;
+
+  /// Moves out the frames held until the handshake is done (none was written), e.g. to send them
+  /// on another connection to the same peer instead.
+  std::vector<char> take_held();
+
+  /// Writes complete frames encoded by another connection's protocol (`take_held`) after the
+  /// open batch, as if they had been added here. Ignored once closed.
+  void write_frames(std::span<const char> frames);
 
   /// Returns the current state.
   state current_state() const;

@@ -27,11 +27,31 @@ void remote_proxy::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* h
 }
 
 void remote_proxy::attach(caf::attachable_ptr ptr) {
+  std::lock_guard watch{watch_mtx_};
   caf::monitorable_actor::attach(std::move(ptr));
-  if (getf(is_terminated_flag) || monitoring_.exchange(true))
+  if (getf(is_terminated_flag) || std::exchange(monitoring_, true))
     return;
+  watch_frame(outgoing::kind::monitor);
+}
+
+size_t remote_proxy::detach(const caf::attachable::token& what) {
+  std::lock_guard watch{watch_mtx_};
+  auto removed = caf::monitorable_actor::detach(what);
+  if (removed == 0 || !monitoring_)
+    return removed;
+  {
+    std::lock_guard guard{mtx_};
+    if (attachables_head_ != nullptr || getf(is_terminated_flag))
+      return removed;
+  }
+  monitoring_ = false;
+  watch_frame(outgoing::kind::demonitor);
+  return removed;
+}
+
+void remote_proxy::watch_frame(outgoing::kind what) {
   outgoing item;
-  item.what = outgoing::kind::monitor;
+  item.what = what;
   item.target_id = remote_id_;
   item.name = target_name_;
   link_->send_control(std::move(item));

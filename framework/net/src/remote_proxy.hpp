@@ -1,7 +1,7 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include <caf/actor_config.hpp>
@@ -32,6 +32,10 @@ public:
   /// Attaches like any actor; the first attachment asks the peer to monitor the remote actor.
   void attach(caf::attachable_ptr ptr) override;
 
+  /// Detaches like any actor; once nothing is attached any more (the last monitor withdrawn),
+  /// asks the peer to withdraw its monitor, so that no Down is sent for nobody.
+  size_t detach(const caf::attachable::token& what) override;
+
   /// Terminates the proxy with `reason` (the remote actor's exit reason or `node_down`).
   void kill(caf::error reason);
 
@@ -42,10 +46,16 @@ public:
   uint64_t remote_id() const noexcept { return remote_id_; }
 
 private:
+  /// Queues a Monitor or Demonitor frame for the remote actor (`watch_mtx_` is held).
+  void watch_frame(outgoing::kind what);
+
   peer_link_ptr link_;
   uint64_t remote_id_;
   std::string target_name_;
-  std::atomic<bool> monitoring_{false};
+  /// Orders the Monitor and Demonitor frames as the attachments they follow.
+  std::mutex watch_mtx_;
+  /// True while the peer holds a monitor for this proxy (guarded by `watch_mtx_`).
+  bool monitoring_ = false;
 };
 
 } // namespace troupe::net::detail

@@ -22,6 +22,7 @@ class type_registry;
 namespace detail {
 class node_state;
 struct node_settings;
+struct node_access;
 } // namespace detail
 
 /// This process's presence on the network: it listens on TCP and Unix sockets, connects to
@@ -72,6 +73,8 @@ public:
   void stop() noexcept override;
 
 private:
+  friend struct detail::node_access;
+
   std::shared_ptr<detail::node_state> state_;
   caf::actor lookup_;
   bool stopped_ = false;

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+
+#include <caf/actor_control_block.hpp>
+#include <caf/io/connection_handle.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/message.hpp>
+#include <caf/ref_counted.hpp>
+#include <caf/weak_intrusive_ptr.hpp>
+
+namespace troupe::net::detail {
+
+/// Counts what one connection delivered to local mailboxes and was not consumed yet, so that
+/// the broker stops reading the connection while local actors lag (above the high watermark)
+/// and reads again once they caught up (at the low watermark). Thread-safe: deliveries are
+/// counted on the broker's thread, consumptions on whatever thread destroys the message.
+class inbox_gate : public caf::ref_counted {
+public:
+  /// A gate for the connection `hdl` of `broker` (which gets `(resume_atom, hdl)`).
+  inbox_gate(const caf::actor& broker, caf::io::connection_handle hdl, size_t high, size_t low);
+
+  /// One more delivery is waiting in a local mailbox.
+  void delivered() noexcept;
+
+  /// A delivery was consumed; tells the broker to read again if it halted and the count fell to
+  /// the low watermark.
+  void consumed() noexcept;
+
+  /// After a read: true if the broker must halt reading (deliveries waiting above the high
+  /// watermark); a consumer that caught up meanwhile makes it false, or sends the resume.
+  bool must_halt() noexcept;
+
+  /// Deliveries waiting now.
+  size_t waiting() const noexcept { return waiting_.load(std::memory_order_relaxed); }
+
+  /// The most deliveries that were waiting at once.
+  size_t peak() const noexcept { return peak_.load(std::memory_order_relaxed); }
+
+  /// True while reading is halted.
+  bool halted() const noexcept { return halted_.load(std::memory_order_acquire); }
+
+private:
+  void resume() noexcept;
+
+  std::atomic<size_t> waiting_{0};
+  std::atomic<size_t> peak_{0};
+  std::atomic<bool> halted_{false};
+  caf::weak_actor_ptr broker_;
+  caf::io::connection_handle hdl_;
+  size_t high_;
+  size_t low_;
+};
+
+/// A message delivered from a peer that tells its connection's gate when it is consumed (CAF
+/// destroys a mailbox element once its actor has handled it).
+class counted_delivery final : public caf::mailbox_element {
+public:
+  counted_delivery(caf::strong_actor_ptr sender, caf::message_id mid, caf::message content,
+                   caf::intrusive_ptr<inbox_gate> gate);
+  ~counted_delivery() override;
+
+  caf::type_erased_tuple& content() override { return msg_.content(); }
+  const caf::type_erased_tuple& content() const override { return msg_.content(); }
+  caf::message move_content_to_message() override { return std::move(msg_); }
+  caf::message copy_content_to_message() const override { return msg_; }
+
+private:
+  caf::message msg_;
+  caf::intrusive_ptr<inbox_gate> gate_;
+};
+
+} // namespace troupe::net::detail
