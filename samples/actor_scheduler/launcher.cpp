@@ -1,5 +1,6 @@
 #include "launcher.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -186,14 +187,53 @@ private:
         throw launch_error{std::string{"stopped by "} +
                            strsignal(static_cast<int>(info.ssi_signo))};
     }
+    auto* failed = reap_failed();
+    if (failed && !WIFSIGNALED(failed->status)) {
+      // A child killed by a signal makes the others fail in turn (they lose their peer), and
+      // it is the one to name; its socket closes before it can be reaped, so give it a moment
+      // to become so (a SIGCHLD, bounded) before blaming the one that merely failed after it.
+      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{500};
+      for (auto left = until - std::chrono::steady_clock::now(); left.count() > 0;
+           left = until - std::chrono::steady_clock::now()) {
+        pollfd fd{signals_, POLLIN, 0};
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count() + 1;
+        if (poll(&fd, 1, static_cast<int>(ms)) > 0) {
+          signalfd_siginfo info;
+          while (read(signals_, &info, sizeof(info)) == sizeof(info)) {
+          }
+        }
+        if (auto* other = reap_failed(); other && WIFSIGNALED(other->status)) {
+          failed = other;
+          break;
+        }
+        if (std::all_of(children_.begin(), children_.end(), [](auto& c) { return c.exited; }))
+          break;
+      }
+    }
+    if (failed)
+      throw launch_error{failed->role + " (pid " + std::to_string(failed->pid) + ") " +
+                         describe_status(failed->status)};
+  }
+
+  /// Reaps every child that ended; returns one that failed (one killed by a signal if any).
+  const child* reap_failed() {
+    const child* failed = nullptr;
     for (auto& c : children_) {
-      if (c.exited || waitpid(c.pid, &c.status, WNOHANG) != c.pid)
+      if (c.exited) {
+        if (!(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0) && !failed)
+          failed = &c;
+        if (WIFSIGNALED(c.status))
+          failed = &c;
+        continue;
+      }
+      if (waitpid(c.pid, &c.status, WNOHANG) != c.pid)
         continue;
       c.exited = true;
-      if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0)
-        throw launch_error{c.role + " (pid " + std::to_string(c.pid) + ") " +
-                           describe_status(c.status)};
+      bool ok = WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0;
+      if (!ok && (!failed || (WIFSIGNALED(c.status) && !WIFSIGNALED(failed->status))))
+        failed = &c;
     }
+    return failed;
   }
 
   static void read_output(child& c) {

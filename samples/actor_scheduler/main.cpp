@@ -226,11 +226,10 @@ int run(troupe::system& sys, const scheduler_config& cfg, const placement& where
       return 1;
     }
     self->monitor(*who);
+    // To the handle, not the name: counter may already have failed (a greeter it cannot
+    // reach), and its down message then says why.
     if (name == "counter")
-      if (auto err = sys.send("counter", cfg.n)) {
-        std::cerr << program << ": " << sys.engine().render(err) << "\n";
-        return 1;
-      }
+      caf::anon_send(*who, cfg.n);
   }
   // Until every actor has ended, not just reported: a peer that monitors one (another process)
   // is told by a hook that runs before the one telling this collector, so its Down is on its
