@@ -127,7 +127,11 @@ inline std::string settings_json(caf::actor_system& sys) {
   std::ostringstream out;
   out << "{\"policy\": " << json_string(caf::to_string(policy))
       << ", \"max-threads\": " << sys.scheduler().num_workers()
-      << ", \"max-throughput\": " << sys.scheduler().max_throughput() << "}";
+      << ", \"max-throughput\": " << sys.scheduler().max_throughput()
+      << ", \"moderate-poll-attempts\": "
+      << caf::get_or(sys.config(), "work-stealing.moderate-poll-attempts",
+                     caf::defaults::work_stealing::moderate_poll_attempts)
+      << "}";
   return out.str();
 }
 

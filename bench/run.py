@@ -314,6 +314,13 @@ def troupe_settings(troupe_bin, timeout):
     return s["policy"], s["max-threads"], s["max-throughput"]
 
 
+def troupe_idle_args(troupe_bin, timeout):
+    """How bench_troupe's idle workers poll, as options for bench_caf (caf-best runs the same)."""
+    rec = run_once([troupe_bin, "--case=counter", "--n=10", f"--timeout={timeout}"], timeout)
+    attempts = ((rec.get("result") or {}).get("settings") or {}).get("moderate-poll-attempts")
+    return [] if attempts is None else [f"--work-stealing.moderate-poll-attempts={attempts}"]
+
+
 def variants_for(case, troupe_bin, caf_bin, best_args, sizes, timeout):
     common = [f"--case={case}", *sizes, f"--timeout={timeout}"]
     out = [("troupe", [troupe_bin, *common]),
@@ -362,8 +369,10 @@ def compare(args):
     if core:
         troupe_bin, caf_bin = binaries(args.build_dir)
         policy, threads, throughput = troupe_settings(troupe_bin, args.timeout)
-        best_args = settings_args(policy, threads, throughput)
+        idle_args = troupe_idle_args(troupe_bin, args.timeout)
+        best_args = settings_args(policy, threads, throughput) + idle_args
         report["troupe_settings"] = settings_label(policy, threads, throughput)
+        report["troupe_idle"] = " ".join(idle_args) or "CAF's default idle polling"
     for case in core:
         spec = CASES[case]
         sizes = spec["quick" if args.quick else "full"]
@@ -409,7 +418,8 @@ def compare_md(report):
     if core:
         lines += [
              f"troupe's scheduler settings (policy/max-threads/max-throughput): "
-             f"{report['troupe_settings']}; caf-best runs CAF with the same settings, "
+             f"{report['troupe_settings']}, idle workers: `{report.get('troupe_idle', '?')}`; "
+             "caf-best runs CAF with the same settings, "
              "caf-defaults with CAF's own (stealing, max(cores, 4) threads, unbounded throughput).",
              "",
              "**Ratios are troupe / baseline oriented so that > 1 always means troupe is better**: "

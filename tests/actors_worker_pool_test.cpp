@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -245,12 +246,17 @@ TEST_CASE("worker_pool: least loaded routing keeps quick jobs away from a busy w
   REQUIRE(pool);
   auto hold = std::make_shared<gate>(1000);
   auto busy_thread = std::make_shared<std::atomic<size_t>>(0);
+  auto started = std::make_shared<std::promise<void>>();
   auto slow = (*p)->request(pool->handle(), patience, worker_pool::submit_atom::value, uint64_t{0},
-                            troupe::actors::make_job([hold, busy_thread] {
+                            troupe::actors::make_job([hold, busy_thread, started] {
                               busy_thread->store(this_thread_id());
+                              started->set_value();
                               (void)hold->arrive_and_wait();
                               return 0;
                             }));
+  // The quick jobs come from another sender: wait until the slow one is running, or the
+  // router could see them first and place the slow job on a worker they used.
+  REQUIRE(started->get_future().wait_for(patience) == std::future_status::ready);
   for (int i = 0; i < 10; ++i) {
     auto tid = sys.request<size_t>(pool->handle(), patience, worker_pool::submit_atom::value,
                                    uint64_t{0}, troupe::actors::make_job(this_thread_id));
@@ -309,3 +315,4 @@ TEST_CASE("worker_pool: when restarts exceed the intensity the pool stops and sa
   CHECK(down.reason); // the supervisor's restart_intensity_exceeded, passed on by the link
   CHECK(run(sys, *pool, [] { return 1; }).error() == caf::sec::request_receiver_down);
 }
+

@@ -95,13 +95,13 @@ wait_outputs() {
 }
 
 # The children a launcher reported on stderr ("started ROLE (pid P) ...") are all gone.
-expect_no_child_left() {
-  local pid count=0
+expect_no_child_left() { # [fewest children the launcher must have started, default 2]
+  local pid count=0 fewest=${1:-2}
   for pid in $(sed -n 's/^actor_scheduler: started [a-z_]* (pid \([0-9]*\)).*/\1/p' "$err"); do
     count=$((count + 1))
     ! kill -0 "$pid" 2>/dev/null || fail "child $pid is still running"
   done
-  [[ $count -ge 2 ]] || fail "the launcher reported $count children"
+  [[ $count -ge $fewest ]] || fail "the launcher reported $count children"
 }
 
 # The full output of --n=N: exactly N "say hello k" and N "say hi k" lines (k = N..1, in that
@@ -255,7 +255,8 @@ processes_timeout)
   timeout 60 "$bin" --processes --n=2000000000 --quiet --timeout=1 >"$out" 2>"$err" || rc=$?
   [[ $rc -eq 1 ]] || fail "the launcher exited with $rc, expected 1"
   grep -q "timed out after 1 s" "$err" || fail "the launcher does not say it timed out"
-  expect_no_child_left
+  # On a loaded machine the second second may pass before every child has started.
+  expect_no_child_left 1
   ;;
 count)
   check_count 1000

@@ -103,10 +103,13 @@ struct pending_job {
   uint32_t retries = 0;
 };
 
-/// Jobs a worker holds at once: the one it runs and the next one, waiting in its mailbox. With
-/// one, a worker idled after each job until its result had gone through the router and the
-/// next job came back: two thread wake-ups per job, on a machine whose CPUs are all busy with
-/// jobs. With two it goes straight on; a crash still loses only the job that was running.
+/// Jobs a worker holds at once under round robin and consistent hashing: the one it runs and
+/// the next one, waiting in its mailbox. With one, a worker idled after each job until its
+/// result had gone through the router and the next job came back: two thread wake-ups per job,
+/// on a machine whose CPUs are all busy with jobs. With two it goes straight on; a crash still
+/// loses only the job that was running. These routings bind a job to its worker when it is
+/// submitted, so holding it early changes nothing else. Least loaded holds one: a job waits in
+/// the router until a worker is free, and whichever is free first takes it.
 constexpr size_t worker_window = 2;
 
 /// A job sent to a worker and not answered yet, with the incarnation it went to: that one's
@@ -117,8 +120,8 @@ struct sent_job {
 };
 
 /// One worker slot: its current incarnation (null while it restarts), the jobs it holds (at
-/// most `worker_window`, oldest first: the oldest is the one running) and the jobs queued for
-/// it.
+/// most the router's `window()`, oldest first: the oldest is the one running) and the jobs
+/// queued for it.
 struct slot_state {
   caf::actor worker;
   std::deque<sent_job> sent;
@@ -178,6 +181,10 @@ private:
   }
 
   void submit(pending_job pj) {
+    if (stopping_) {
+      fail(pj, make_error(pool_error::pool_stopped, caf::to_string(*stopping_)));
+      return;
+    }
     if (!pj.work.run) {
       fail(pj, make_error(pool_error::invalid_argument, "an empty job"));
       return;
@@ -223,7 +230,11 @@ private:
 
   void run_next(size_t s) {
     auto& slot = slots_[s];
-    while (slot.worker && slot.sent.size() < worker_window && !slot.queued.empty()) {
+    while (slot.worker && slot.sent.size() < window()) {
+      if (slot.queued.empty() && opts_.route == routing::least_loaded)
+        take_from_longest_queue(s);
+      if (slot.queued.empty())
+        return;
       auto id = slot.queued.front();
       slot.queued.pop_front();
       slot.sent.push_back(sent_job{id, slot.worker.address()});
@@ -232,6 +243,19 @@ private:
               // The worker died with the job: its down message decides (retry or fail).
               [](caf::error&) {});
     }
+  }
+
+  /// Least loaded: a worker that comes up or falls idle takes the oldest job queued behind a
+  /// busy one (a job went there while this worker was still starting, or was busier).
+  void take_from_longest_queue(size_t s) {
+    size_t longest = s;
+    for (size_t o = 0; o < slots_.size(); ++o)
+      if (slots_[o].queued.size() > slots_[longest].queued.size())
+        longest = o;
+    if (longest == s)
+      return;
+    slots_[s].queued.push_back(slots_[longest].queued.front());
+    slots_[longest].queued.pop_front();
   }
 
   void finish(uint64_t id, size_t s, caf::message result) {
@@ -289,7 +313,10 @@ private:
             unstarted.push_back(i->id);
         slot.sent.erase(std::remove_if(slot.sent.begin(), slot.sent.end(), held),
                         slot.sent.end());
-        slot.queued.insert(slot.queued.begin(), unstarted.begin(), unstarted.end());
+        if (stopping_)
+          fail_stopped(unstarted);
+        else
+          slot.queued.insert(slot.queued.begin(), unstarted.begin(), unstarted.end());
         retry_or_fail(lost, x.reason);
         run_next(s); // the new incarnation may have said hello already
       }
@@ -297,11 +324,28 @@ private:
     }
   }
 
+  /// After the exit: the jobs a dead worker held but never started fail with pool_stopped.
+  void fail_stopped(const std::vector<uint64_t>& ids) {
+    for (auto id : ids)
+      if (auto i = jobs_.find(id); i != jobs_.end()) {
+        fail(i->second, make_error(pool_error::pool_stopped, caf::to_string(*stopping_)));
+        jobs_.erase(i);
+      }
+  }
+
   void retry_or_fail(uint64_t id, const caf::error& reason) {
     auto i = jobs_.find(id);
     if (i == jobs_.end())
       return;
     auto& pj = i->second;
+    if (stopping_) {
+      bool stopped = reason == caf::exit_reason::kill || reason == caf::exit_reason::user_shutdown;
+      fail(pj, stopped ? make_error(pool_error::pool_stopped, caf::to_string(*stopping_))
+                       : make_error(pool_error::worker_crashed, caf::to_string(reason)));
+      jobs_.erase(i);
+      quit_when_idle();
+      return;
+    }
     if (pj.retries < opts_.retries) {
       ++pj.retries;
       ++stats_.retried;
@@ -316,12 +360,44 @@ private:
   }
 
   void on_exit_msg(caf::exit_msg& x) {
-    // The supervisor gave up (or was stopped): every job left fails with why.
+    // The supervisor gave up (or was stopped): every job left fails with why. A running job
+    // waits for its worker's down message, which may come after this exit: the worker that
+    // crashed then reports worker_crashed, those stopped with it pool_stopped.
+    if (stopping_)
+      return;
+    stopping_ = x.reason;
     auto why = make_error(pool_error::pool_stopped, caf::to_string(x.reason));
-    for (auto& [id, pj] : jobs_)
-      fail(pj, why);
-    jobs_.clear();
-    quit(std::move(x.reason));
+    for (auto i = jobs_.begin(); i != jobs_.end();) {
+      if (is_running(i->first)) {
+        ++i;
+        continue;
+      }
+      fail(i->second, why);
+      i = jobs_.erase(i);
+    }
+    for (auto& slot : slots_)
+      slot.queued.clear();
+    quit_when_idle();
+  }
+
+  /// Whether job `id` is held by a worker (its down message decides how it fails).
+  bool is_running(uint64_t id) const {
+    for (auto& slot : slots_)
+      for (auto& j : slot.sent)
+        if (j.id == id)
+          return true;
+    return false;
+  }
+
+  /// How many jobs a worker holds at once (see `worker_window`).
+  size_t window() const noexcept {
+    return opts_.route == routing::least_loaded ? 1 : worker_window;
+  }
+
+  /// After the exit: quits once no job waits for its worker's down message.
+  void quit_when_idle() {
+    if (stopping_ && jobs_.empty())
+      quit(*stopping_);
   }
 
   troupe::system& sys_;
@@ -334,6 +410,8 @@ private:
   uint64_t next_id_ = 0;
   size_t next_slot_ = 0;
   pool_stats stats_;
+  /// Why the pool stops, once its supervisor's exit came.
+  std::optional<caf::error> stopping_;
 };
 
 } // namespace

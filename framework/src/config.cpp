@@ -52,6 +52,7 @@ config::config() {
   set("scheduler.policy", caf::atom("stealing"));
   set("scheduler.max-threads", default_workers());
   set("scheduler.max-throughput", default_max_throughput);
+  set("work-stealing.moderate-poll-attempts", default_moderate_poll_attempts);
   caf::config_option_adder{custom_options_, "troupe"}.add(
     request_timeout, "request-timeout", "default timeout of a coroutine's request");
   add_error_category(troupe_error_category, render_troupe_error);
