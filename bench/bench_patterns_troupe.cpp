@@ -64,11 +64,14 @@ int64_t run_jobs(caf::scoped_actor& main, const troupe::actors::worker_pool& poo
   return right;
 }
 
-bench::result run_pool(troupe::system& sys, const options& o) {
+bench::result run_pool(troupe::system& sys, const options& o, int64_t& switches) {
   bench::result res;
   res.unit = "jobs/s";
   auto workers = o.workers > 0 ? o.workers : std::max(1u, std::thread::hardware_concurrency());
-  auto pool = troupe::actors::worker_pool::spawn(sys, troupe::actors::pool_options{workers});
+  auto route = o.route == "least_loaded" ? troupe::actors::routing::least_loaded
+                                         : troupe::actors::routing::round_robin;
+  auto pool =
+    troupe::actors::worker_pool::spawn(sys, troupe::actors::pool_options{workers, route});
   if (!pool) {
     res.error = sys.engine().render(pool.error());
     return res;
@@ -79,11 +82,14 @@ bench::result run_pool(troupe::system& sys, const options& o) {
   // The warm-up: every worker thread has started and run a job before the clock runs.
   run_jobs(main, *pool, workers, work, expect, o, res);
   bench::stopwatch clock;
+  auto switches_before = bench::patterns::context_switches();
   auto right = run_jobs(main, *pool, o.jobs, work, expect, o, res);
   clock.stop(res);
+  switches = bench::patterns::context_switches() - switches_before;
   res.units = static_cast<double>(o.jobs);
   main->send_exit(pool->handle(), caf::exit_reason::user_shutdown);
-  res.check = "workers=" + std::to_string(workers) + ", work=" + std::to_string(work);
+  res.check = "workers=" + std::to_string(workers) + ", work=" + std::to_string(work) +
+              ", route=" + o.route;
   bench::expect_equal(res, "right_results", right, static_cast<int64_t>(o.jobs));
   return res;
 }
@@ -257,7 +263,9 @@ int main(int argc, char** argv) {
   bench::result res;
   std::string extra;
   if (o.case_name == "pool") {
-    res = run_pool(sys, o);
+    int64_t switches = 0;
+    res = run_pool(sys, o, switches);
+    extra = ", \"context_switches\": " + std::to_string(switches);
   } else if (o.case_name == "dict") {
     res = run_dict(sys, o);
   } else {

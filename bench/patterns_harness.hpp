@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <caf/config_option_adder.hpp>
 
 #include "harness.hpp"
@@ -28,6 +30,8 @@ struct options {
   size_t jobs = 512;
   /// pool: each job counts the primes below `work`.
   size_t work = 100'000;
+  /// pool: round_robin or least_loaded (which lets a worker hold one job at a time, not two).
+  std::string route = "round_robin";
   /// dict: client actors, operations per client, distinct keys, percent of gets, shards.
   size_t clients = 100;
   size_t ops = 5'000;
@@ -64,6 +68,7 @@ public:
       .add(opts.workers, "workers", "pool: workers (0: one per core)")
       .add(opts.jobs, "jobs", "pool: timed jobs (default 512)")
       .add(opts.work, "work", "pool: each job counts the primes below this (default 100000)")
+      .add(opts.route, "route", "pool: round_robin or least_loaded (default round_robin)")
       .add(opts.clients, "clients", "dict: client actors (default 100)")
       .add(opts.ops, "ops", "dict: operations per client (default 5000)")
       .add(opts.keys, "keys", "dict: distinct keys (default 1000)")
@@ -99,6 +104,8 @@ inline std::string check_options(const options& o) {
            "--trials, --drop in [0, 1]";
   if (o.strategy != "sequential" && o.strategy != "hedged")
     return "--strategy must be sequential or hedged";
+  if (o.route != "round_robin" && o.route != "least_loaded")
+    return "--route must be round_robin or least_loaded";
   return {};
 }
 
@@ -207,6 +214,14 @@ inline std::string hedge_fields(const call_outcomes& calls) {
       << ", \"p50_ms\": " << calls.percentile_ms(0.5)
       << ", \"p99_ms\": " << calls.percentile_ms(0.99);
   return out.str();
+}
+
+/// The context switches (voluntary and involuntary) of the process so far: a thread that waits
+/// for a message and is woken counts one.
+inline int64_t context_switches() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_nvcsw + usage.ru_nivcsw;
 }
 
 /// Prints the run's JSON line (as bench::report does, with `extra` fields) and returns the exit
