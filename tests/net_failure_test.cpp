@@ -17,17 +17,13 @@ using troupe::test::net_system;
 using troupe::test::next;
 using troupe::test::patience;
 using troupe::test::probe;
+using troupe::test::slow_reconnect;
 using troupe::test::start_node;
 
 namespace {
 
 caf::error node_down() {
   return troupe::net::make_error(troupe::net::error_code::node_down);
-}
-
-/// Reconnecting waits long enough that "known down" is observable right after the loss.
-void slow_reconnect(troupe::config& cfg) {
-  troupe::net::set_option(cfg, "reconnect-delay", caf::timespan{10s});
 }
 
 /// Reconnects quickly, for the restart test.

@@ -16,6 +16,8 @@ set(troupe_net_test_sources
   net_bad_input_test.cpp
   net_auth_test.cpp
   net_flow_test.cpp
+  net_direct_writer_test.cpp
+  net_direct_send_test.cpp
   net_netns_test.cpp)
 
 # The node that the multi-process suites start as a child process.

@@ -64,6 +64,11 @@ inline void enable_net(troupe::config& cfg) {
   troupe::net::set_option(cfg, "peer-timeout", caf::timespan{test_peer_timeout});
 }
 
+/// Reconnecting waits 10 s: a lost peer stays known down for the rest of a test.
+inline void slow_reconnect(troupe::config& cfg) {
+  troupe::net::set_option(cfg, "reconnect-delay", caf::timespan{std::chrono::seconds{10}});
+}
+
 /// A system with the network layer enabled (and its configuration, which must outlive it).
 struct net_system {
   explicit net_system(void (*adjust)(troupe::config&) = nullptr) : cfg(make(adjust)), sys(*cfg) {}

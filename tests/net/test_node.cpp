@@ -9,11 +9,17 @@
 // - "silent": takes requests and never answers them.
 // - "order": takes int32 values; the request "check" answers the count of values received if
 //   they came as 0, 1, 2, ... and -(index + 1) of the first one out of order otherwise.
+// - "sequence": takes (int32 sender, int32 seq) and the request ("ack", int32 sender, int32 seq),
+//   answered with seq; each sender's seq must run 0, 1, 2, ... across both kinds. The request
+//   "check" answers the count of messages if every sender's were in order, and -(number of
+//   messages out of order) otherwise.
 // - "mortal": the request ("burst", n) sends n int32 values 0..n-1 to the requester, then the
 //   actor exits with reason sec::runtime_error ("exited on purpose") without answering.
 
 #include <cstdint>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <string>
 
 #include <caf/all.hpp>
@@ -71,6 +77,36 @@ caf::behavior order(caf::event_based_actor*) {
   };
 }
 
+caf::behavior sequence(caf::event_based_actor*) {
+  struct state {
+    std::map<int32_t, int32_t> next; // per sender
+    int64_t count = 0;
+    int64_t out_of_order = 0;
+    void take(int32_t sender, int32_t seq) {
+      auto& expected = next[sender];
+      if (seq != expected)
+        ++out_of_order;
+      expected = seq + 1;
+      ++count;
+    }
+  };
+  auto st = std::make_shared<state>();
+  return {
+    [st](int32_t sender, int32_t seq) { st->take(sender, seq); },
+    [st](const std::string& ack, int32_t sender, int32_t seq) -> caf::result<int32_t> {
+      if (ack != "ack")
+        return caf::make_error(caf::sec::invalid_argument, ack);
+      st->take(sender, seq);
+      return seq;
+    },
+    [st](const std::string& cmd) -> caf::result<int64_t> {
+      if (cmd != "check")
+        return caf::make_error(caf::sec::invalid_argument, cmd);
+      return st->out_of_order != 0 ? -st->out_of_order : st->count;
+    },
+  };
+}
+
 caf::behavior mortal(caf::event_based_actor* self) {
   return {
     [self](const std::string&, int32_t n) {
@@ -114,6 +150,7 @@ int main(int argc, char** argv) {
   sys.register_name("fail", engine.spawn<test_actor>(&fail));
   sys.register_name("silent", engine.spawn<test_actor>(&silent));
   sys.register_name("order", engine.spawn<test_actor>(&order));
+  sys.register_name("sequence", engine.spawn<test_actor>(&sequence));
   sys.register_name("mortal", engine.spawn<test_actor>(&mortal));
   std::cout << "incarnation " << node->incarnation() << '\n'
             << "endpoint " << node->endpoints().front() << std::endl;

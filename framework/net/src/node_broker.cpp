@@ -9,6 +9,7 @@
 #include <caf/send.hpp>
 
 #include "broker_messages.hpp"
+#include "caf_socket.hpp"
 #include "connection.hpp"
 #include "endpoint.hpp"
 #include "troupe/net/error.hpp"
@@ -58,7 +59,7 @@ node_broker::node_broker(caf::actor_config& cfg, std::shared_ptr<node_state> sta
 node_broker::~node_broker() = default;
 
 connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_link_ptr link) {
-  auto fd = static_cast<int>(hdl.id());
+  auto fd = socket_of(hdl);
   set_no_delay(fd);
   configure_read(hdl, caf::io::receive_policy::at_most(read_size));
   ack_writes(hdl, true);
@@ -77,6 +78,18 @@ connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_lin
 
 void node_broker::write_out(connection& conn, bool keep) {
   auto& out = conn.proto.output();
+  // Every byte the broker hands to CAF passes here: the link's direct writer learns that the
+  // connection is busy before CAF can write (later, on this thread, after the handler returns),
+  // and the rest of a sender's partial write is put in front of `out`.
+  if (conn.link) {
+    broker_write_state st;
+    st.fd = socket_of(conn.hdl);
+    st.open = keep && !stopped_ && !conn.close_reason &&
+              conn.proto.current_state() == protocol::state::established;
+    st.send_limit = conn.proto.send_limit();
+    st.unwritten = conn.in_flight;
+    conn.link->sync_direct(st, out);
+  }
   if (!out.empty()) {
     conn.in_flight += out.size();
     auto& buf = wr_buf(conn.hdl);
@@ -97,31 +110,17 @@ void node_broker::drain(connection& conn) {
   auto& link = conn.link;
   if (!link)
     return;
-  if (conn.in_flight + conn.proto.held_bytes() > state_->settings.window.high_watermark)
+  if (conn.in_flight + conn.proto.held_bytes() > state_->settings.window.high_watermark) {
+    write_out(conn, true); // the rest of a partial direct write, if any, cannot wait
     return; // data_transferred_msg drains again once the peer read enough.
+  }
   auto items = link->take_queue();
   std::vector<payload_view> payload;
   for (auto& item : items) {
     switch (item.what) {
     case outgoing::kind::message: {
-      payload.clear();
-      uint32_t begin = 0;
-      for (size_t i = 0; i < item.ends.size(); ++i) {
-        payload.push_back(payload_view{
-          item.type_urls[i], std::string_view{item.bytes}.substr(begin, item.ends[i] - begin)});
-        begin = item.ends[i];
-      }
       error_view err;
-      message_view msg;
-      msg.target = actor_target{item.target_id, item.name};
-      msg.sender_id = item.sender_id;
-      msg.request_id = item.request_id;
-      msg.reply_to = item.reply_to;
-      msg.payload = payload;
-      if (item.error) {
-        err = item.error->view();
-        msg.error = &err;
-      }
+      auto msg = view_of(item, payload, err);
       if (auto failed = conn.proto.add_message(msg)) {
         // Only reachable when the peer's frame limit is below ours; the sender learns it.
         if (item.request_id != 0) {
@@ -159,13 +158,17 @@ void node_broker::close_connection(caf::io::connection_handle hdl, const caf::er
     return;
   auto conn = std::move(i->second);
   connections_.erase(i);
+  // Before the socket is cut or closed: a sender's direct write in progress finishes first, and
+  // none starts after (the descriptor may be reused once CAF closes it).
+  if (conn->link)
+    conn->link->close_direct();
   // CAF closes gracefully: it keeps the socket until everything written was sent. A peer that
   // is lost or does not read would keep it forever (and hang the middleman's shutdown), so
   // such a connection is cut hard; a healthy one gets its last frames (Error, Goodbye).
   bool lost = reason.category() == net_error_category &&
               static_cast<error_code>(reason.code()) == error_code::node_down;
   if (lost || conn->in_flight > graceful_close_limit)
-    cut(static_cast<int>(hdl.id()));
+    cut(socket_of(hdl));
   close(hdl);
   if (!conn->link)
     return;
@@ -248,6 +251,9 @@ void node_broker::finish_stop() {
 
 void node_broker::on_exit() {
   stopped_ = true;
+  for (auto& [hdl, conn] : connections_) // CAF closes the sockets after on_exit
+    if (conn->link)
+      conn->link->close_direct();
   by_link_.clear();
   connections_.clear();
   state_.reset();
@@ -267,6 +273,8 @@ caf::behavior node_broker::make_behavior() {
       if (i == connections_.end() || stopped_)
         return;
       auto& conn = *i->second;
+      if (conn.link) // before delivering: a reply to what arrives may go out directly
+        conn.link->peer_spoke();
       bool keep = conn.proto.consume(msg.buf, steady_now());
       conn.end_of_read();
       if (keep && conn.link) {
@@ -288,6 +296,8 @@ caf::behavior node_broker::make_behavior() {
       if (conn.link && conn.link->backlog() > 0 &&
           conn.in_flight <= state_->settings.window.low_watermark)
         drain(conn);
+      else if (conn.in_flight == 0)
+        write_out(conn, true); // everything written: senders may write directly again
     },
     [this](const caf::io::connection_closed_msg& msg) {
       auto i = connections_.find(msg.handle);

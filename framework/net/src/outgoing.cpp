@@ -13,6 +13,27 @@ caf::error error_from_view(const error_view& x) {
   return result;
 }
 
+message_view view_of(const outgoing& item, std::vector<payload_view>& payload, error_view& err) {
+  payload.clear();
+  uint32_t begin = 0;
+  for (size_t i = 0; i < item.ends.size(); ++i) {
+    payload.push_back(payload_view{
+      item.type_urls[i], std::string_view{item.bytes}.substr(begin, item.ends[i] - begin)});
+    begin = item.ends[i];
+  }
+  message_view msg;
+  msg.target = actor_target{item.target_id, item.name};
+  msg.sender_id = item.sender_id;
+  msg.request_id = item.request_id;
+  msg.reply_to = item.reply_to;
+  msg.payload = payload;
+  if (item.error) {
+    err = item.error->view();
+    msg.error = &err;
+  }
+  return msg;
+}
+
 caf::error encode_into(outgoing& item, const type_table& types,
                        const caf::type_erased_tuple& content) {
   // One scratch buffer per thread: encoding allocates nothing once it has grown.

@@ -53,6 +53,10 @@ struct outgoing {
   }
 };
 
+/// The protocol's view of the message `item` (of kind `message`); `payload` and `err` receive
+/// what the view points to and, like `item`, must outlive its use.
+message_view view_of(const outgoing& item, std::vector<payload_view>& payload, error_view& err);
+
 class type_table;
 
 /// Encodes the elements of `content` into `item`'s payload (on the sender's thread).

@@ -86,15 +86,48 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
   } else if (!what->mid.is_response()) {
     item.sender = what->sender;
   }
-  bool wake = push_locked(std::move(item));
+  bool wake = false;
+  caf::error failed;
+  if (!try_direct(item, wake, failed))
+    wake = push_locked(std::move(item));
   guard.unlock();
   if (wake)
     wake_broker();
+  if (failed)
+    bounce(*what, failed);
   if (newly_exported) {
     // Outside the lock: attaching to an actor that already exited runs the functor at once.
     auto id = what->sender->id();
     what->sender->get()->attach_functor([self = peer_link_ptr{this}, id] { self->unexport(id); });
   }
+}
+
+bool peer_link::try_direct(outgoing& item, bool& wake, caf::error& failed) {
+  // Queued items go first: a message may overtake none of them. The direct writer is idle only
+  // while the broker holds no unwritten bytes for the connection and did not take the queue
+  // without writing it yet; the broker reports both under this lock.
+  if (!queue_.empty() || !direct_.may_write())
+    return false;
+  auto done = direct_.write(item);
+  if (!done) {
+    // The peer would refuse it (its frame limit is below ours, a name that is not UTF-8): the
+    // sender learns it, as when the broker's drain finds it.
+    if (item.request_id != 0)
+      pending_.erase(item.request_id);
+    failed = std::move(done.error());
+    return true;
+  }
+  switch (*done) {
+  case direct_writer::outcome::written:
+    return true;
+  case direct_writer::outcome::rest_to_broker:
+    // The broker appends the rest at its next write: wake it (unless a wake-up is pending).
+    wake = !std::exchange(wake_pending_, true);
+    return true;
+  case direct_writer::outcome::queue_it:
+    break;
+  }
+  return false;
 }
 
 void peer_link::unexport(uint64_t id) {
@@ -246,6 +279,8 @@ std::vector<outgoing> peer_link::take_queue() {
   {
     std::lock_guard guard{mtx_};
     result.swap(queue_);
+    if (!result.empty())
+      direct_.mark_busy(); // until the broker has written what it took
     backlog_ = 0;
     wake_pending_ = false; // The next item queued wakes the broker again.
     overloaded_ = false;
@@ -268,6 +303,26 @@ std::pair<caf::strong_actor_ptr, caf::message_id> peer_link::take_pending(uint64
   return result;
 }
 
+void peer_link::sync_direct(const broker_write_state& state, std::vector<char>& out) {
+  std::lock_guard guard{mtx_};
+  direct_.sync(state, out);
+}
+
+void peer_link::peer_spoke() {
+  std::lock_guard guard{mtx_};
+  direct_.arm();
+}
+
+void peer_link::close_direct() {
+  std::lock_guard guard{mtx_}; // waits for a direct write in progress
+  direct_.close();
+}
+
+std::pair<uint64_t, uint64_t> peer_link::direct_writes() const {
+  std::lock_guard guard{mtx_};
+  return {direct_.writes(), direct_.partial_writes()};
+}
+
 void peer_link::mark_up(uint64_t incarnation) {
   std::lock_guard guard{mtx_};
   up_ = true;
@@ -286,6 +341,7 @@ void peer_link::fail(const caf::error& reason) {
       return;
     failure_ = reason;
     up_ = false;
+    direct_.close();
     pending.swap(pending_);
     proxies.swap(proxies_);
     routes.swap(routes_);

@@ -16,6 +16,7 @@
 #include <caf/ref_counted.hpp>
 #include <caf/weak_intrusive_ptr.hpp>
 
+#include "direct_writer.hpp"
 #include "outgoing.hpp"
 
 namespace caf {
@@ -100,6 +101,20 @@ public:
   /// next item queued wakes the broker again.
   std::vector<outgoing> take_queue();
 
+  /// Reports the broker's writes on the link's connection to the direct writer before it hands
+  /// `out` to CAF (see `direct_writer::sync`: the rest of a partial direct write goes first).
+  void sync_direct(const broker_write_state& state, std::vector<char>& out);
+
+  /// Bytes arrived from the peer: the next message may go out directly.
+  void peer_spoke();
+
+  /// The connection closes: once this returns, no sender writes to its socket.
+  void close_direct();
+
+  /// Messages written by their senders straight to the socket, and how many of them only in
+  /// part (counters for tests and benchmarks).
+  std::pair<uint64_t, uint64_t> direct_writes() const;
+
   /// The requester and message id of the wire request `id` (removed), or null.
   std::pair<caf::strong_actor_ptr, caf::message_id> take_pending(uint64_t id);
 
@@ -143,6 +158,10 @@ private:
   /// Queues `item` (the lock is held); true if the caller must wake the broker (after
   /// unlocking), because no wake-up is pending yet.
   bool push_locked(outgoing&& item);
+  /// Writes `item` straight to the socket if the connection is idle (the lock is held); true
+  /// if it was handled (written, left to the broker, or failed with `failed`), false if it
+  /// must be queued. Sets `wake` if the broker must be woken to write the rest.
+  bool try_direct(outgoing& item, bool& wake, caf::error& failed);
   /// Tells the broker that this link has queued items.
   void wake_broker();
   /// Sends a `room_notice` to every actor in `waiters`.
@@ -170,6 +189,8 @@ private:
   uint64_t next_request_id_ = 1;
   size_t backlog_ = 0;
   std::vector<outgoing> queue_;
+  /// Writes from the sender's thread while the connection is idle (under `mtx_`).
+  direct_writer direct_;
   /// Actors that `admit_or_notify` turned away, told when there is room.
   std::vector<caf::weak_actor_ptr> room_waiters_;
   std::unordered_map<uint64_t, pending_request> pending_;

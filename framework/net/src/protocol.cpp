@@ -130,10 +130,11 @@ protocol_clock::time_point protocol::next_deadline() const {
   return std::min(d.next_heartbeat, d.last_received + d.cfg.silence_bound);
 }
 
-caf::error protocol::add_message(const message_view& msg) {
-  auto& d = *impl_;
-  if (d.st == state::closed)
-    return make_error(error_code::unexpected_frame, "the connection is closed");
+namespace {
+
+/// `protocol::add_message`'s checks and repairs, then `msg` into `batch`.
+caf::error add_checked(batch_encoder& batch, const message_view& msg, uint32_t limit,
+                       std::vector<char>& sink) {
   if (msg.reply_to == 0 && msg.target.id == 0 && msg.target.name.empty())
     return make_error(error_code::malformed_frame, "a message needs a target or reply_to");
   if (msg.reply_to != 0 && msg.request_id != 0)
@@ -148,9 +149,26 @@ caf::error protocol::add_message(const message_view& msg) {
     error_view repaired{msg.error->code, category, text};
     auto copy = msg;
     copy.error = &repaired;
-    return d.batch.add(copy, d.send_limit(), d.data_sink());
+    return batch.add(copy, limit, sink);
   }
-  return d.batch.add(msg, d.send_limit(), d.data_sink());
+  return batch.add(msg, limit, sink);
+}
+
+} // namespace
+
+caf::error protocol::add_message(const message_view& msg) {
+  auto& d = *impl_;
+  if (d.st == state::closed)
+    return make_error(error_code::unexpected_frame, "the connection is closed");
+  return add_checked(d.batch, msg, d.send_limit(), d.data_sink());
+}
+
+caf::error encode_alone(batch_encoder& encoder, const message_view& msg, uint32_t limit,
+                        std::vector<char>& sink) {
+  if (auto err = add_checked(encoder, msg, limit, sink))
+    return err;
+  encoder.finish(sink);
+  return caf::none;
 }
 
 void protocol::flush() {

@@ -15,6 +15,7 @@
 
 namespace troupe::net::detail {
 
+class batch_encoder;
 class replay_guard;
 
 /// The clock of the protocol's timers; callers pass its time points in, the protocol never
@@ -269,5 +270,13 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
+
+/// Appends `msg` alone to `sink` as one Batch frame for a peer whose frame limit is `limit`, with
+/// the checks and repairs of `protocol::add_message`: the frame that a connection's protocol
+/// would write for it, made outside the protocol (a sender's thread writing straight to an idle
+/// connection). `encoder` holds no message before and after. Errors: as `add_message`'s
+/// (`frame_too_large`, `cannot_cross`, `malformed_frame`); then nothing is appended.
+caf::error encode_alone(batch_encoder& encoder, const message_view& msg, uint32_t limit,
+                        std::vector<char>& sink);
 
 } // namespace troupe::net::detail
