@@ -400,12 +400,14 @@ def compare(args):
     for case in net:
         print(f"{case}:", file=sys.stderr)
         report["cases"][case] = run_net_case(case, bins, args, reps, progress)
+    run_pattern_cases(cases, args, reps, progress, report)
     out = args.out or ("quick" if args.quick else "latest")
     write_outputs(out, report, compare_md)
 
 
 def compare_md(report):
-    core = {case: c for case, c in report["cases"].items() if c.get("group") != "net"}
+    core = {case: c for case, c in report["cases"].items()
+            if c.get("group") not in ("net", "patterns")}
     lines = [f"# troupe benchmarks ({report['mode']} run)", "",
              f"Command: `{report['command']}`. {report['reps']} repetitions per variant, "
              f"run round robin; per-run timeout {report['timeout']} s. Figures are medians "
@@ -455,9 +457,13 @@ def compare_md(report):
     missed += [f"{case}: {chk['what']} ({chk['shown']}, target {chk['target']})"
                for case, c in report["cases"].items() for chk in c.get("checks", [])
                if chk["verdict"] == "MISS"]
+    missed += [f"{case}: {f['what']} ({f['value'] or 0:.2f}x < {f['target']}x)"
+               for case, c in report["cases"].items() for f in c.get("figures", [])
+               if f["verdict"] == "MISS"]
     lines += ["", "Targets missed: " + ("; ".join(missed) if missed else "none") + "."]
     if any(c.get("group") == "net" for c in report["cases"].values()):
         lines += net_md(report)
+    lines += patterns_md(report)
     for case, c in core.items():
         s, m = c["summary"], c["metric"]
         better = "higher is better" if m == "rate" else "lower is better"
@@ -745,6 +751,212 @@ def net_md(report):
     return lines
 
 
+# -- pattern cases (issue 12): worker pool, shared dictionary, hedged requests --------------------
+
+# bench_patterns_troupe runs them with troupe's defaults, bench_patterns_caf the dictionary in
+# plain CAF, bench/python/worker_pool.py the pool in Python. Their own variants and figures:
+# pool: jobs/s of 1 worker, of one worker per core, of multiprocessing.Pool(cores); dict: ops/s
+# of troupe and plain CAF; hedge: success within the deadline (and p50, p99) of sequential
+# retry and hedged requests against the same seeded flaky server.
+PATTERN_CASES = {
+    "pool": {
+        "what": "a CPU-bound task (the primes below 100,000 by trial division) through "
+                "troupe::actors::worker_pool with 1 worker and with one per core, and through "
+                "Python's multiprocessing.Pool(cores); pools warmed up before the clock runs",
+        "metric": "rate",
+        "full": {"troupe": ["--jobs=512"], "python": ["--jobs=16"]},
+        "quick": {"troupe": ["--jobs=64"], "python": ["--jobs=4"]}},
+    "dict": {
+        "what": "100 client actors x n operations (90 % gets, 10 % puts, 1,000 keys, seeded) on a "
+                "dictionary of 4 shard actors, each request awaited: troupe::actors::shared_dict "
+                "with coroutine clients vs the same in plain CAF (the same values, shards and "
+                "hash; request(...).then clients), with no request timeout (CAF's fastest) and "
+                "with one per request as troupe's requests always have",
+        "metric": "rate",
+        "full": ["--clients=100", "--ops=5000"], "quick": ["--clients=100", "--ops=500"]},
+    "hedge": {
+        "what": "calls with a deadline of 50 ms against a server that answers after 10..30 ms or "
+                "drops the request (probability 0.5, seeded), 50 concurrent callers: sequential "
+                "retry (the next copy when one failed) vs hedged (3 copies in flight, one more "
+                "every 5 ms, a failed one replaced at once); failed calls count with their time",
+        "metric": "success_pct",
+        "full": ["--trials=4000"], "quick": ["--trials=500"]},
+}
+
+# The issue's targets for the pool: speedup of one worker per core over one worker, and troupe
+# (one worker per core) over multiprocessing.Pool(cores), in jobs/s.
+PATTERN_TARGETS = {"pool_speedup": 1.8, "pool_vs_python": 1.0}
+
+PYTHON_POOL = BENCH_DIR / "python" / "worker_pool.py"
+
+
+def pattern_binaries(build_dir):
+    bench = Path(build_dir) / "bench"
+    out = {name: bench / f"bench_patterns_{name}" for name in ("troupe", "caf")}
+    for b in out.values():
+        if not b.exists():
+            sys.exit(f"error: {b} is missing; build first: make -C {build_dir} -j2 "
+                     "bench_patterns_troupe bench_patterns_caf")
+    return {name: str(b) for name, b in out.items()}
+
+
+def pattern_variants(case, bins, sizes, timeout, best_args):
+    """(name, command) of each variant of a pattern case."""
+    troupe = [bins["troupe"], f"--case={case}", f"--timeout={timeout}"]
+    cores = os.cpu_count() or 1
+    if case == "pool":
+        return [("troupe-1-worker", [*troupe, *sizes["troupe"], "--workers=1"]),
+                (f"troupe-{cores}-workers", [*troupe, *sizes["troupe"], f"--workers={cores}"]),
+                (f"python-pool-{cores}", [sys.executable, str(PYTHON_POOL), *sizes["python"],
+                                          f"--workers={cores}"])]
+    if case == "dict":
+        caf = [bins["caf"], f"--case={case}", f"--timeout={timeout}", *sizes]
+        timeout_ms = "--request-timeout-ms=10000"  # troupe.request-timeout's default, 10 s
+        return [("troupe", [*troupe, *sizes]),
+                ("caf-defaults", caf),
+                ("caf-best", [*caf, *best_args]),
+                ("caf-best-timeout", [*caf, *best_args, timeout_ms])]
+    return [(strategy, [*troupe, *sizes, f"--strategy={strategy}"])
+            for strategy in ("sequential", "hedged")]
+
+
+def pattern_summary(runs, keys):
+    """Medians (and min, max) of `keys` over the good runs, the median CPU and RSS, statuses."""
+    good = [r["result"] for r in runs if r["status"] == "ok"]
+    statuses = {}
+    for r in runs:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    out = {"runs": len(runs), "ok": len(good), "statuses": statuses}
+    if not good:
+        return out
+    for key in keys:
+        values = [g[key] for g in good]
+        out[key] = {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    out["cpu_median"] = statistics.median(g.get("cpu_seconds", math.nan) for g in good)
+    out["rss_median"] = statistics.median(g["peak_rss_mib"] for g in good)
+    out["settings"] = label_of_result(good[0])
+    return out
+
+
+def pattern_figures(case, summary):
+    """The ratios of a pattern case, each {what, value, target or None, verdict or None}."""
+    def med(name, key="rate"):
+        return (summary.get(name, {}).get(key) or {}).get("median")
+
+    def figure(what, num, den, target=None):
+        value = num / den if num and den else None
+        verdict = None if target is None else ("PASS" if value and value >= target else "MISS")
+        return {"what": what, "value": value, "target": target, "verdict": verdict}
+
+    cores = os.cpu_count() or 1
+    if case == "pool":
+        many = med(f"troupe-{cores}-workers")
+        return [figure(f"speedup: {cores} workers over 1 (jobs/s)", many, med("troupe-1-worker"),
+                       PATTERN_TARGETS["pool_speedup"]),
+                figure(f"troupe ({cores} workers) over multiprocessing.Pool({cores}) (jobs/s)",
+                       many, med(f"python-pool-{cores}"), PATTERN_TARGETS["pool_vs_python"])]
+    if case == "dict":
+        return [figure(f"troupe over {base} (ops/s)", med("troupe"), med(base))
+                for base in ("caf-defaults", "caf-best", "caf-best-timeout")]
+    return [figure("hedged over sequential: success within the deadline",
+                   med("hedged", "success_pct"), med("sequential", "success_pct")),
+            figure("sequential over hedged: p99 latency (> 1: hedged is faster)",
+                   med("sequential", "p99_ms"), med("hedged", "p99_ms"))]
+
+
+PATTERN_KEYS = {"pool": ["rate", "seconds"], "dict": ["rate", "seconds"],
+                "hedge": ["success_pct", "p50_ms", "p99_ms", "seconds"]}
+
+
+def probe_pattern_settings(bins, timeout):
+    """The scheduler settings bench_patterns_troupe runs with by default."""
+    rec = run_once([bins["troupe"], "--case=dict", "--clients=1", "--ops=1", "--keys=1",
+                    f"--timeout={timeout}"], timeout)
+    if rec["status"] != "ok":
+        sys.exit(f"error: bench_patterns_troupe failed its probe run: {rec['status']} "
+                 f"{rec['stderr']}")
+    s = rec["result"]["settings"]
+    return s["policy"], s["max-threads"], s["max-throughput"]
+
+
+def run_pattern_case(case, bins, args, reps, progress, best_args):
+    spec = PATTERN_CASES[case]
+    sizes = spec["quick" if args.quick else "full"]
+    runs = round_robin(pattern_variants(case, bins, sizes, args.timeout, best_args), reps, progress)
+    summary = {name: pattern_summary(rs, PATTERN_KEYS[case]) for name, rs in runs.items()}
+    return {"group": "patterns", "metric": spec["metric"], "sizes": sizes, "what": spec["what"],
+            "summary": summary, "figures": pattern_figures(case, summary), "runs": runs}
+
+
+def run_pattern_cases(cases, args, reps, progress, report):
+    """Runs the pattern cases among `cases` into report["cases"]."""
+    cases = [c for c in cases if c in PATTERN_CASES]
+    if not cases:
+        return
+    bins = pattern_binaries(args.build_dir)
+    settings = probe_pattern_settings(bins, args.timeout)
+    report["pattern_settings"] = settings_label(*settings)
+    report["pattern_targets"] = PATTERN_TARGETS
+    for case in cases:
+        print(f"{case}:", file=sys.stderr)
+        report["cases"][case] = run_pattern_case(case, bins, args, reps, progress,
+                                                 settings_args(*settings))
+
+
+def pattern_cell(v, key):
+    fig = v.get(key)
+    if not fig:
+        return "-"
+    if key == "rate":
+        return fmt_value(fig["median"], "rate")
+    if key == "seconds":
+        return fmt_value(fig["median"], "seconds")
+    if key == "success_pct":
+        return f"{fig['median']:.1f} %"
+    return f"{fig['median']:.2f} ms"
+
+
+def patterns_md(report):
+    """The pattern section of the results: per case a table of its variants and its ratios."""
+    cases = {case: c for case, c in report["cases"].items() if c.get("group") == "patterns"}
+    if not cases:
+        return []
+    lines = ["", "## Pattern actors (issue 12)", "",
+             "`bench_patterns_troupe` with troupe's defaults "
+             f"({report.get('pattern_settings', '?')}), `bench_patterns_caf` the dictionary in "
+             "plain CAF (caf-defaults: CAF's own settings; caf-best: troupe's settings; "
+             "caf-best-timeout: the same with a 10 s timeout on each request, as troupe's "
+             "requests always have one), `python/worker_pool.py` the pool in Python. Medians "
+             "(min..max); ratios > 1 favour the first named."]
+    for case, c in cases.items():
+        keys = PATTERN_KEYS[case]
+        lines += ["", f"### {case}", "", f"{c['what']}. Sizes: `{json.dumps(c['sizes'])}`.", "",
+                  "| variant | settings | " + " | ".join(f"{k} (median)" for k in keys)
+                  + " | min..max | CPU s | peak RSS MiB | runs ok |",
+                  "|---" * (len(keys) + 6) + "|"]
+        for name, v in c["summary"].items():
+            first = v.get(keys[0])
+            spread = "-" if not first else \
+                (f"{first['min']:.1f}..{first['max']:.1f}" if keys[0] == "success_pct"
+                 else f"{fmt_value(first['min'], keys[0])}..{fmt_value(first['max'], keys[0])}")
+            cpu = f"{v['cpu_median']:.3f}" if "cpu_median" in v else "-"
+            rss = f"{v['rss_median']:.1f}" if "rss_median" in v else "-"
+            lines.append(f"| {name} | {v.get('settings', '-')} | "
+                         + " | ".join(pattern_cell(v, k) for k in keys)
+                         + f" | {spread} | {cpu} | {rss} | {runs_ok(v)} |")
+        failures = [f"- {name}: {why}" for name, rs in c.get("runs", {}).items()
+                    if (why := first_failure(rs))]
+        if failures:
+            lines += ["", "Runs that failed (the first of each variant):", "", *failures]
+        lines.append("")
+        for f in c["figures"]:
+            shown = "n/a" if f["value"] is None else f"{f['value']:.2f}x"
+            target = "" if f["target"] is None else \
+                f" (target >= {f['target']}x): **{f['verdict']}**"
+            lines.append(f"- {f['what']}: {shown}{target}")
+    return lines
+
+
 # -- sweep mode: candidate scheduler settings ------------------------------------------------------
 
 def sweep(args):
@@ -885,7 +1097,7 @@ def parse_settings(text):
 
 def selected_cases(args, known=None):
     """The cases named by --case (default: all known ones, network cases last)."""
-    known = known if known is not None else [*CASES, *NET_CASES]
+    known = known if known is not None else [*CASES, *NET_CASES, *PATTERN_CASES]
     if not args.case:
         return list(known)
     cases = [c.strip() for c in args.case.split(",") if c.strip()]
@@ -929,6 +1141,7 @@ def selftest():
     assert parse_settings("stealing/2/10,sharing/1/unbounded") == \
         [("stealing", 2, 10), ("sharing", 1, UNBOUNDED)]
     selftest_net()
+    selftest_patterns()
     print("selftest ok")
 
 
@@ -984,6 +1197,41 @@ def selftest_net():
     assert first_failure([rec()]) is None
     assert busy_warning({"loadavg_at_start": ["0.20"], "nproc": 2}) == []
     assert "busy" in busy_warning({"loadavg_at_start": ["3.5"], "nproc": 2})[0]
+
+
+def selftest_patterns():
+    """Checks the pattern cases' figures, targets and rendering on made-up runs."""
+    def rec(**fields):
+        res = {"seconds": 1.0, "rate": 1.0, "cpu_seconds": 0.5, "peak_rss_mib": 10.0,
+               "settings": {}, "success_pct": 50.0, "p50_ms": 20.0, "p99_ms": 50.0}
+        res.update(fields)
+        return {"status": "ok", "result": res}
+
+    cores = os.cpu_count() or 1
+    keys = PATTERN_KEYS["pool"]
+    pool = {"troupe-1-worker": pattern_summary([rec(rate=100.0), rec(rate=90.0),
+                                                rec(rate=110.0)], keys),
+            f"troupe-{cores}-workers": pattern_summary([rec(rate=185.0)], keys),
+            f"python-pool-{cores}": pattern_summary([rec(rate=200.0)], keys)}
+    assert pool["troupe-1-worker"]["rate"] == {"median": 100.0, "min": 90.0, "max": 110.0}
+    figs = pattern_figures("pool", pool)
+    assert [round(f["value"], 3) for f in figs] == [1.85, 0.925], figs
+    assert [f["verdict"] for f in figs] == ["PASS", "MISS"], figs
+    hedge = {"sequential": pattern_summary([rec(success_pct=60.0, p99_ms=50.0)],
+                                           PATTERN_KEYS["hedge"]),
+             "hedged": pattern_summary([{"status": "wrong", "result": None}],
+                                       PATTERN_KEYS["hedge"])}
+    figs = pattern_figures("hedge", hedge)
+    assert [f["value"] for f in figs] == [None, None] and figs[0]["verdict"] is None, figs
+    report = {"pattern_settings": "stealing/1/30", "cases": {
+        "pool": {"group": "patterns", "what": "x", "sizes": {}, "summary": pool,
+                 "figures": pattern_figures("pool", pool)},
+        "hedge": {"group": "patterns", "what": "y", "sizes": [], "summary": hedge,
+                  "figures": figs}}}
+    text = "\n".join(patterns_md(report))
+    assert "| troupe-1-worker |  | 100.0 | 1.000 | 90.0..110.0 | 0.500 | 10.0 | 3/3 |" in text, text
+    assert "(target >= 1.8x): **PASS**" in text and "(target >= 1.0x): **MISS**" in text, text
+    assert "| hedged | - | - | - | - | - | - | - | - | 0/1 (1 wrong) |" in text, text
 
 
 def main():

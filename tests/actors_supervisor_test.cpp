@@ -326,6 +326,69 @@ TEST_CASE("supervisor: a nested tree stops in reverse start order, depth first")
   CHECK(troupe::test::next_down(p, root->handle().address()) == caf::exit_reason::user_shutdown);
 }
 
+namespace {
+
+/// A child that, told to stop, reports ("stop", id) to `log` and ends only on "go": the
+/// supervisor is busy stopping it until then.
+task lingering(co_actor& self, std::string id, caf::actor log) {
+  self.trap_exit(true);
+  self.send(log, std::string{"start"}, id);
+  (void)co_await self.receive<caf::exit_msg>();
+  self.send(log, std::string{"stop"}, id);
+  for (;;) {
+    auto cmd = co_await self.receive<std::string>();
+    if (cmd == "go")
+      co_return;
+  }
+}
+
+/// A `child` whose incarnations the probe monitors before the supervisor does: an exiting
+/// actor tells its newest monitor first, so once the probe has the down message, the
+/// supervisor's is in its mailbox.
+child_spec watched_child(std::string id, probe& p) {
+  child_spec spec;
+  spec.id = id;
+  spec.start = [id, &p](troupe::system& sys, std::string_view) -> caf::expected<caf::actor> {
+    auto handle = sys.spawn(worker, id, p.handle());
+    (*p)->monitor(handle);
+    return handle;
+  };
+  return spec;
+}
+
+} // namespace
+
+TEST_CASE("supervisor: a child that exits on its own while another is being stopped does not "
+          "hold up the stop") {
+  test_config cfg;
+  troupe::system sys{cfg};
+  probe p{sys};
+  auto a = watched_child("a", p);
+  auto b = child("b", p.handle());
+  auto c = worker_spec("c", lingering, std::string{"c"}, p.handle());
+  // Waiting out a shutdown time would fail the test: patience is shorter (and the system's
+  // shutdown at the end waits for no more than twice this after such a failure).
+  for (auto* spec : {&a, &b, &c})
+    spec->shutdown = std::chrono::seconds{15};
+  auto sup = supervisor::spawn(sys, {}, {a, b, c});
+  REQUIRE(sup);
+  CHECK(started(p, 3) == ids{"a", "b", "c"});
+  auto first = handle_of(sys, *sup, "a");
+  auto last = handle_of(sys, *sup, "c");
+  (*p)->monitor(sup->handle());
+  // The supervisor stops c first and waits for it; meanwhile a dies on its own, as children do
+  // when system::shutdown tells every actor to stop.
+  caf::anon_send_exit(sup->handle(), caf::exit_reason::user_shutdown);
+  CHECK(troupe::test::next<event>(p) == ev("stop", "c"));
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  CHECK(troupe::test::next_down(p, first.address()) == caf::exit_reason::kill);
+  caf::anon_send(last, std::string{"go"});
+  // a's down message came while c was being stopped: the supervisor already has it when it
+  // comes to a, and does not wait a's shutdown time for another one.
+  CHECK(troupe::test::next<event>(p) == ev("stop", "b"));
+  CHECK(troupe::test::next_down(p, sup->handle().address()) == caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("supervisor: a crashed nested supervisor is restarted with its children") {
   test_config cfg;
   troupe::system sys{cfg};
@@ -469,3 +532,4 @@ TEST_CASE("supervisor: a killed supervisor takes its running children with it") 
   for (int i = 0; i < 2; ++i)
     CHECK(troupe::test::next<caf::down_msg>(p).reason == caf::exit_reason::kill);
 }
+

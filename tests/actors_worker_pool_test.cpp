@@ -158,6 +158,42 @@ TEST_CASE("worker_pool: a crashing job fails with its what() text, the worker is
   CHECK(st.completed == 3);
 }
 
+TEST_CASE("worker_pool: a job already handed to a worker whose job crashed runs on the "
+          "restarted worker and is not counted as a retry") {
+  test_config cfg;
+  troupe::system sys{cfg};
+  probe p{sys};
+  auto pool = worker_pool::spawn(sys, pool_options{1});
+  REQUIRE(pool);
+  auto hold = std::make_shared<gate>(1000); // opened by the test
+  auto crash = (*p)->request(pool->handle(), patience, worker_pool::submit_atom::value,
+                             uint64_t{0}, troupe::actors::make_job([hold]() -> int {
+                               (void)hold->arrive_and_wait();
+                               throw std::runtime_error("crash with a job waiting");
+                             }));
+  auto next_job = (*p)->request(pool->handle(), patience, worker_pool::submit_atom::value,
+                                uint64_t{0}, troupe::actors::make_job([] { return 11; }));
+  // Answered after both submissions (same sender, in order): the second job has gone to the
+  // worker, behind the first.
+  auto before = (*p)->request(pool->handle(), patience, worker_pool::stats_atom::value);
+  before.receive([](pool_stats& st) { CHECK(st.submitted == 2); },
+                 [](caf::error& err) { FAIL(caf::to_string(err)); });
+  hold->open();
+  caf::error crash_error;
+  crash.receive([](int) {}, [&](caf::error& err) { crash_error = err; });
+  CHECK(is(crash_error, pool_error::worker_crashed));
+  CHECK(troupe::test::context_of(crash_error) == "crash with a job waiting");
+  int result = 0;
+  next_job.receive([&](int x) { result = x; },
+                   [](caf::error& err) { FAIL(caf::to_string(err)); });
+  CHECK(result == 11);
+  auto st = stats_of(sys, *pool);
+  CHECK(st.crashes == 1);
+  CHECK(st.failed == 1);
+  CHECK(st.completed == 1);
+  CHECK(st.retried == 0);
+}
+
 TEST_CASE("worker_pool: with retries a job whose worker crashed runs again") {
   test_config cfg;
   troupe::system sys{cfg};
@@ -279,3 +315,4 @@ TEST_CASE("worker_pool: when restarts exceed the intensity the pool stops and sa
   CHECK(down.reason); // the supervisor's restart_intensity_exceeded, passed on by the link
   CHECK(run(sys, *pool, [] { return 1; }).error() == caf::sec::request_receiver_down);
 }
+

@@ -74,7 +74,8 @@ add_sample_test(event_loop ticks "--ticks sets the end time of the chain")
 add_sample_test(event_loop bad_args "a bad option is an error that names it")
 add_sample_test(event_loop help "--help says what the program is")
 
-add_sample_test(callbacks python "prints the Python originals' lines in their order")
+add_sample_test(callbacks python
+  "prints the Python originals' lines in their order, then the apply_async ones via the worker pool")
 add_sample_test(callbacks bad_args "a bad option is an error that names it")
 add_sample_test(callbacks help "--help says what the program is")
 if(TARGET sample_producer_consumer)

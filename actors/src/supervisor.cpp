@@ -179,6 +179,16 @@ private:
   /// Stops `c` (user_shutdown, then kill after its shutdown time) and awaits its exit.
   subtask<> stop(child& c) {
     auto who = c.handle.address();
+    // It may have exited already, its down message set aside while another child was being
+    // stopped (system::shutdown tells every actor to stop, children included): waiting for a
+    // second one would take its shutdown time twice, for nothing.
+    auto early = std::find_if(deferred_.begin(), deferred_.end(),
+                              [&](const caf::down_msg& down) { return down.source == who; });
+    if (early != deferred_.end()) {
+      deferred_.erase(early);
+      forget(c);
+      co_return;
+    }
     caf::anon_send_exit(c.handle, caf::exit_reason::user_shutdown);
     bool killed = false;
     for (;;) {

@@ -104,18 +104,31 @@ struct pending_job {
   uint32_t retries = 0;
 };
 
-/// One worker slot: its current incarnation (null while it restarts), the job it runs and
-/// the jobs queued for it. A worker gets one job at a time, so a crash loses only the job it
-/// was running: the queued ones wait for the restarted worker.
+/// Jobs a worker holds at once under round robin and consistent hashing: the one it runs and
+/// the next one, waiting in its mailbox. With one, a worker idled after each job until its
+/// result had gone through the router and the next job came back: two thread wake-ups per job,
+/// on a machine whose CPUs are all busy with jobs. With two it goes straight on; a crash still
+/// loses only the job that was running. These routings bind a job to its worker when it is
+/// submitted, so holding it early changes nothing else. Least loaded holds one: a job waits in
+/// the router until a worker is free, and whichever is free first takes it.
+constexpr size_t worker_window = 2;
+
+/// A job sent to a worker and not answered yet, with the incarnation it went to: that one's
+/// down message may come after the new incarnation's hello.
+struct sent_job {
+  uint64_t id;
+  caf::actor_addr worker;
+};
+
+/// One worker slot: its current incarnation (null while it restarts), the jobs it holds (at
+/// most the router's `window()`, oldest first: the oldest is the one running) and the jobs
+/// queued for it.
 struct slot_state {
   caf::actor worker;
-  std::optional<uint64_t> running;
-  /// The incarnation that runs `running`: its down message may come after the new
-  /// incarnation's hello.
-  caf::actor_addr running_on;
+  std::deque<sent_job> sent;
   std::deque<uint64_t> queued;
 
-  size_t load() const noexcept { return queued.size() + (running ? 1 : 0); }
+  size_t load() const noexcept { return queued.size() + sent.size(); }
 };
 
 class router final : public caf::event_based_actor {
@@ -218,20 +231,19 @@ private:
 
   void run_next(size_t s) {
     auto& slot = slots_[s];
-    if (!slot.worker || slot.running)
-      return;
-    if (slot.queued.empty() && opts_.route == routing::least_loaded)
-      take_from_longest_queue(s);
-    if (slot.queued.empty())
-      return;
-    auto id = slot.queued.front();
-    slot.queued.pop_front();
-    slot.running = id;
-    slot.running_on = slot.worker.address();
-    request(slot.worker, caf::infinite, run_atom::value, jobs_.at(id).work)
-      .then([this, id, s](job_done& done) { finish(id, s, std::move(done.result)); },
-            // The worker died with the job: its down message decides (retry or fail).
-            [](caf::error&) {});
+    while (slot.worker && slot.sent.size() < window()) {
+      if (slot.queued.empty() && opts_.route == routing::least_loaded)
+        take_from_longest_queue(s);
+      if (slot.queued.empty())
+        return;
+      auto id = slot.queued.front();
+      slot.queued.pop_front();
+      slot.sent.push_back(sent_job{id, slot.worker.address()});
+      request(slot.worker, caf::infinite, run_atom::value, jobs_.at(id).work)
+        .then([this, id, s](job_done& done) { finish(id, s, std::move(done.result)); },
+              // The worker died with the job: its down message decides (retry or fail).
+              [](caf::error&) {});
+    }
   }
 
   /// Least loaded: a worker that comes up or falls idle takes the oldest job queued behind a
@@ -248,8 +260,9 @@ private:
   }
 
   void finish(uint64_t id, size_t s, caf::message result) {
-    if (slots_[s].running == id)
-      slots_[s].running.reset();
+    auto& sent = slots_[s].sent;
+    sent.erase(std::remove_if(sent.begin(), sent.end(), [id](auto& x) { return x.id == id; }),
+               sent.end());
     auto i = jobs_.find(id);
     if (i != jobs_.end()) {
       ++stats_.completed;
@@ -283,20 +296,42 @@ private:
     for (size_t s = 0; s < slots_.size(); ++s) {
       auto& slot = slots_[s];
       bool current = slot.worker && slot.worker.address() == x.source;
-      bool ran_job = slot.running && slot.running_on == x.source;
-      if (!current && !ran_job)
+      auto held = [&](const sent_job& j) { return j.worker == x.source; };
+      auto first = std::find_if(slot.sent.begin(), slot.sent.end(), held);
+      if (!current && first == slot.sent.end())
         continue;
       ++stats_.crashes;
       if (current)
         slot.worker = nullptr; // until the restarted worker says hello
-      if (ran_job) {
-        auto lost = *slot.running;
-        slot.running.reset();
+      if (first != slot.sent.end()) {
+        // A worker runs its jobs in order and answers each before the next: the oldest job it
+        // held is the one it died with; the others never started and go back to the head of
+        // the queue, in order, without counting as a retry.
+        auto lost = first->id;
+        std::vector<uint64_t> unstarted;
+        for (auto i = std::next(first); i != slot.sent.end(); ++i)
+          if (held(*i))
+            unstarted.push_back(i->id);
+        slot.sent.erase(std::remove_if(slot.sent.begin(), slot.sent.end(), held),
+                        slot.sent.end());
+        if (stopping_)
+          fail_stopped(unstarted);
+        else
+          slot.queued.insert(slot.queued.begin(), unstarted.begin(), unstarted.end());
         retry_or_fail(lost, x.reason);
         run_next(s); // the new incarnation may have said hello already
       }
       return;
     }
+  }
+
+  /// After the exit: the jobs a dead worker held but never started fail with pool_stopped.
+  void fail_stopped(const std::vector<uint64_t>& ids) {
+    for (auto id : ids)
+      if (auto i = jobs_.find(id); i != jobs_.end()) {
+        fail(i->second, make_error(pool_error::pool_stopped, caf::to_string(*stopping_)));
+        jobs_.erase(i);
+      }
   }
 
   void retry_or_fail(uint64_t id, const caf::error& reason) {
@@ -346,11 +381,18 @@ private:
     quit_when_idle();
   }
 
+  /// Whether job `id` is held by a worker (its down message decides how it fails).
   bool is_running(uint64_t id) const {
     for (auto& slot : slots_)
-      if (slot.running == id)
-        return true;
+      for (auto& j : slot.sent)
+        if (j.id == id)
+          return true;
     return false;
+  }
+
+  /// How many jobs a worker holds at once (see `worker_window`).
+  size_t window() const noexcept {
+    return opts_.route == routing::least_loaded ? 1 : worker_window;
   }
 
   /// After the exit: quits once no job waits for its worker's down message.

@@ -1,16 +1,23 @@
 // The callback programs of a Python tutorial, as actors: a caller that calls back a callee, a
 // handle that composes a function with a notifier, and `apply_async(func, args, callback=...)`
-// whose results go to a counting handler (a generator there, a coroutine actor here). Each part
-// finishes before the next starts, so the lines come in the original's order. Run with --help.
+// whose results go to a counting handler (a generator there, a coroutine actor here); then the
+// same apply_async calls through troupe::actors::worker_pool with the handler as the callback.
+// Each part finishes before the next starts, so the lines come in the original's order. Run
+// with --help.
 
 #include <chrono>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include <caf/atom.hpp>
 
+#include <caf/scoped_actor.hpp>
+
+#include <troupe/actors/worker_pool.hpp>
 #include <troupe/troupe.hpp>
 
 namespace {
@@ -25,6 +32,8 @@ constexpr const char* description =
   "                                            the result to a counting handler coroutine\n"
   "  apply_handler(add (2, 3) / times (4, 6), callback=handler)\n"
   "                                            the same with a fresh handler (its own count)\n"
+  "then the same four calls through a troupe::actors::worker_pool of 2 worker threads, the\n"
+  "handler as each job's callback (apply_async_to): the same four lines again.\n"
   "\n"
   "usage: callbacks [CAF options]\n"
   "\n";
@@ -83,14 +92,18 @@ troupe::task demo_handle(troupe::co_actor& self, std::string func, int x, int y,
 // -- apply_async(func, args, callback=handle) -------------------------------------------------
 
 /// make_handler(): counts the results it is sent and prints each. A generator there, which
-/// `send` resumes; a coroutine actor here, which each message resumes.
-troupe::task make_handler(troupe::co_actor& self) {
+/// `send` resumes; a coroutine actor here, which each message resumes. It answers a request
+/// once it printed, and tells `printed` (if any) too: a result sent by the worker pool is no
+/// request, and the caller waits for each line to keep the original's order.
+troupe::task make_handler(troupe::co_actor& self, caf::actor printed) {
   int counter = 0;
   for (;;) {
     auto result = co_await self.receive<int>();
     counter += 1;
     print_line("counter = " + std::to_string(counter) + " result: " + std::to_string(result));
     self.reply();
+    if (printed)
+      self.send(printed, go_atom::value);
   }
 }
 
@@ -114,6 +127,35 @@ bool run_part(troupe::system& sys, const caf::actor& part, Ts&&... xs) {
   return static_cast<bool>(done);
 }
 
+// -- the same through the worker pool ---------------------------------------------------------
+
+/// The calls of the two apply_async cells: (func, x, y) each, a fresh handler per cell.
+using calls = std::vector<std::tuple<std::string, int, int>>;
+
+/// Each cell's calls run as jobs of a worker pool whose callback is the cell's handler.
+int run_on_pool(troupe::system& sys, const std::vector<calls>& cells) {
+  auto pool = troupe::actors::worker_pool::spawn(sys, troupe::actors::pool_options{2});
+  if (!pool) {
+    std::cerr << "callbacks: no worker pool: " << sys.engine().render(pool.error()) << "\n";
+    return 1;
+  }
+  print_line("the same through the worker pool:");
+  caf::scoped_actor self{sys.engine()};
+  for (auto& cell : cells) {
+    auto handle = sys.spawn(make_handler, caf::actor{self});
+    for (auto& [func, x, y] : cell) {
+      pool->apply_async_to(handle, apply, func, x, y); // apply_async(func, args, callback=handle)
+      bool printed = false;
+      self->receive([&](go_atom) { printed = true; }, caf::after(5s) >> [] {});
+      if (!printed) {
+        std::cerr << "callbacks: the handler printed no result of " << func << " in time\n";
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
 int run(troupe::system& sys) {
   auto callee = sys.spawn(demo_callback);
   if (!run_part(sys, sys.spawn(caller, std::string{"I am callee."}, callee), go_atom::value))
@@ -122,14 +164,16 @@ int run(troupe::system& sys) {
   if (!run_part(sys, sys.spawn(demo_handle, std::string{"add"}, 3, 5, notifier),
                 go_atom::value))
     return 1;
-  for (auto [x1, y1, x2, y2] : {std::tuple{3, 5, 3, 5}, std::tuple{2, 3, 4, 6}}) {
-    auto handle = sys.spawn(make_handler);
+  const std::vector<calls> cells{{{"add", 3, 5}, {"times", 3, 5}},
+                                  {{"add", 2, 3}, {"times", 4, 6}}};
+  for (auto& cell : cells) {
+    auto handle = sys.spawn(make_handler, caf::actor{});
     auto async = sys.spawn(executor, handle);
-    if (!run_part(sys, async, std::string{"add"}, x1, y1) ||
-        !run_part(sys, async, std::string{"times"}, x2, y2))
-      return 1;
+    for (auto& [func, x, y] : cell)
+      if (!run_part(sys, async, func, x, y))
+        return 1;
   }
-  return 0;
+  return run_on_pool(sys, cells);
 }
 
 } // namespace

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include <caf/scoped_actor.hpp>
-#include <caf/system_messages.hpp>
 
 #include <troupe/actors/supervisor.hpp>
 #include <troupe/troupe.hpp>
@@ -178,12 +177,8 @@ int main(int argc, char** argv) {
             << " failed_in_flight=" << total.crashed << " restarts=" << restarts
             << " resent_in_window=" << total.resent << " lost=" << total.lost
             << " noticed_only_in_flight=" << (only_in_flight ? "yes" : "no") << '\n';
-  // Stop the tree in order (the root stops 'workers', which stops its workers, last first).
-  {
-    caf::scoped_actor self{sys.engine()};
-    self->monitor(root->handle());
-    caf::anon_send_exit(root->handle(), caf::exit_reason::user_shutdown);
-    self->receive([](caf::down_msg&) {});
-  }
+  // Stops every actor: each supervisor stops its children, last started first, and collects
+  // at once those that the shutdown already ended.
+  sys.shutdown();
   return only_in_flight ? 0 : 1;
 }
