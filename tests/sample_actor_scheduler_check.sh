@@ -225,7 +225,8 @@ processes_role_dies)
     timeout 60 "$bin" --processes --n=1000000 --quiet --die-role=$role --die-after=500 \
       >"$out" 2>"$err" || rc=$?
     [[ $rc -eq 1 ]] || fail "the launcher exited with $rc when $role died, expected 1"
-    grep -q "^actor_scheduler: $role (pid [0-9]*) was killed by signal 9" "$err" ||
+    # Not anchored: a child killed while writing its own error line leaves it unfinished.
+    grep -q "actor_scheduler: $role (pid [0-9]*) was killed by signal 9" "$err" ||
       fail "the launcher does not say that $role was killed"
     [[ ! -s $out ]] || fail "a failed run printed a summary"
     expect_no_child_left

@@ -316,7 +316,7 @@ int launch_processes(const launch_plan& plan) {
   } catch (const std::exception& e) {
     // `run` is gone: every child was killed and reaped before this line.
     std::cout.flush();
-    std::cerr << program << ": " << e.what() << "; stopped every process\n";
+    std::cerr << (std::string{program} + ": " + e.what() + "; stopped every process\n");
     return 1;
   }
 }

@@ -245,7 +245,9 @@ int run(troupe::system& sys, const scheduler_config& cfg, const placement& where
         failure = std::move(down.reason);
       });
   if (failure) {
-    std::cerr << program << ": an actor failed: " << sys.engine().render(failure) << "\n";
+    // One write: the launcher may kill this process mid-line when another one failed.
+    std::cerr << (std::string{program} + ": an actor failed: " + sys.engine().render(failure) +
+                  "\n");
     return 1;
   }
   if (counts.size() != where.here.size()) {
