@@ -316,3 +316,29 @@ TEST_CASE("worker_pool: when restarts exceed the intensity the pool stops and sa
   CHECK(run(sys, *pool, [] { return 1; }).error() == caf::sec::request_receiver_down);
 }
 
+
+TEST_CASE("worker_pool: a job that finishes after the pool was told to stop answers, then the "
+          "pool ends") {
+  test_config cfg;
+  troupe::system sys{cfg};
+  probe p{sys};
+  auto pool = worker_pool::spawn(sys, pool_options{1});
+  REQUIRE(pool);
+  (*p)->monitor(pool->handle());
+  auto hold = std::make_shared<gate>(1000);
+  auto started = std::make_shared<std::promise<void>>();
+  auto job = (*p)->request(pool->handle(), patience, worker_pool::submit_atom::value, uint64_t{0},
+                           troupe::actors::make_job([hold, started] {
+                             started->set_value();
+                             (void)hold->arrive_and_wait();
+                             return 7;
+                           }));
+  REQUIRE(started->get_future().wait_for(patience) == std::future_status::ready);
+  caf::anon_send_exit(pool->handle(), caf::exit_reason::user_shutdown);
+  hold->open();
+  int result = 0;
+  job.receive([&](int x) { result = x; }, [](caf::error&) {});
+  CHECK(result == 7);
+  auto down = troupe::test::next<caf::down_msg>(p);
+  CHECK(down.source == pool->handle().address());
+}

@@ -183,7 +183,7 @@ private:
 
   void submit(pending_job pj) {
     if (stopping_) {
-      fail(pj, make_error(pool_error::pool_stopped, caf::to_string(*stopping_)));
+      fail(pj, stopped_error());
       return;
     }
     if (!pj.work.run) {
@@ -273,6 +273,7 @@ private:
       jobs_.erase(i);
     }
     run_next(s);
+    quit_when_idle(); // a job that finished after the exit may have been the last one
   }
 
   void fail(pending_job& pj, caf::error err) {
@@ -329,7 +330,7 @@ private:
   void fail_stopped(const std::vector<uint64_t>& ids) {
     for (auto id : ids)
       if (auto i = jobs_.find(id); i != jobs_.end()) {
-        fail(i->second, make_error(pool_error::pool_stopped, caf::to_string(*stopping_)));
+        fail(i->second, stopped_error());
         jobs_.erase(i);
       }
   }
@@ -341,7 +342,7 @@ private:
     auto& pj = i->second;
     if (stopping_) {
       bool stopped = reason == caf::exit_reason::kill || reason == caf::exit_reason::user_shutdown;
-      fail(pj, stopped ? make_error(pool_error::pool_stopped, caf::to_string(*stopping_))
+      fail(pj, stopped ? stopped_error()
                        : make_error(pool_error::worker_crashed, caf::to_string(reason)));
       jobs_.erase(i);
       quit_when_idle();
@@ -367,7 +368,7 @@ private:
     if (stopping_)
       return;
     stopping_ = x.reason;
-    auto why = make_error(pool_error::pool_stopped, caf::to_string(x.reason));
+    auto why = stopped_error();
     for (auto i = jobs_.begin(); i != jobs_.end();) {
       if (is_running(i->first)) {
         ++i;
@@ -393,6 +394,11 @@ private:
   /// How many jobs a worker holds at once (see `worker_window`).
   size_t window() const noexcept {
     return opts_.route == routing::least_loaded ? 1 : worker_window;
+  }
+
+  /// What a job that the stop ended fails with.
+  caf::error stopped_error() const {
+    return make_error(pool_error::pool_stopped, caf::to_string(*stopping_));
   }
 
   /// After the exit: quits once no job waits for its worker's down message.
