@@ -217,20 +217,14 @@ private:
 
   /// Reaps every child that ended; returns one that failed (one killed by a signal if any).
   const child* reap_failed() {
+    for (auto& c : children_)
+      if (!c.exited && waitpid(c.pid, &c.status, WNOHANG) == c.pid)
+        c.exited = true;
     const child* failed = nullptr;
     for (auto& c : children_) {
-      if (c.exited) {
-        if (!(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0) && !failed)
-          failed = &c;
-        if (WIFSIGNALED(c.status))
-          failed = &c;
+      if (!c.exited || (WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0))
         continue;
-      }
-      if (waitpid(c.pid, &c.status, WNOHANG) != c.pid)
-        continue;
-      c.exited = true;
-      bool ok = WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0;
-      if (!ok && (!failed || (WIFSIGNALED(c.status) && !WIFSIGNALED(failed->status))))
+      if (!failed || (WIFSIGNALED(c.status) && !WIFSIGNALED(failed->status)))
         failed = &c;
     }
     return failed;
