@@ -35,6 +35,14 @@ struct test_config : troupe::config {
   test_config() { set("scheduler.max-threads", 4); }
 };
 
+/// What every supervisor test starts from: its own system and a probe that the children
+/// report their events to.
+struct supervisor_fixture {
+  test_config cfg;
+  troupe::system sys{cfg};
+  probe p{sys};
+};
+
 /// A child that reports ("start", id) and ("stop", id) to `log`, answers "who" with its id,
 /// crashes on "crash" and ends normally on "quit".
 task worker(co_actor& self, std::string id, caf::actor log) {
@@ -123,10 +131,7 @@ supervisor start_three(troupe::system& sys, probe& p, restart_strategy strategy)
 
 } // namespace
 
-TEST_CASE("supervisor: one_for_one restarts only the crashed child") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(supervisor_fixture, "supervisor: one_for_one restarts only the crashed child") {
   auto sup = start_three(sys, p, restart_strategy::one_for_one);
   auto before = children_of(sys, sup);
   caf::anon_send(before[1].handle, std::string{"crash"});
@@ -141,10 +146,9 @@ TEST_CASE("supervisor: one_for_one restarts only the crashed child") {
   CHECK(events(p, 3) == std::vector{ev("stop", "c"), ev("stop", "b"), ev("stop", "a")});
 }
 
-TEST_CASE("supervisor: one_for_all stops the others in reverse order and restarts all in order") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(
+  supervisor_fixture,
+  "supervisor: one_for_all stops the others in reverse order and restarts all in order") {
   auto sup = start_three(sys, p, restart_strategy::one_for_all);
   auto before = children_of(sys, sup);
   caf::anon_send(before[1].handle, std::string{"crash"});
@@ -158,10 +162,9 @@ TEST_CASE("supervisor: one_for_all stops the others in reverse order and restart
   sys.shutdown();
 }
 
-TEST_CASE("supervisor: rest_for_one restarts the crashed child and those started after it") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(
+  supervisor_fixture,
+  "supervisor: rest_for_one restarts the crashed child and those started after it") {
   auto sup = start_three(sys, p, restart_strategy::rest_for_one);
   auto before = children_of(sys, sup);
   caf::anon_send(before[1].handle, std::string{"crash"});
@@ -178,10 +181,9 @@ TEST_CASE("supervisor: rest_for_one restarts the crashed child and those started
   sys.shutdown();
 }
 
-TEST_CASE("supervisor: more restarts than the intensity within the period stop it with why") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(
+  supervisor_fixture,
+  "supervisor: more restarts than the intensity within the period stop it with why") {
   supervisor_flags flags;
   flags.intensity = 2;
   flags.period = 60s;
@@ -203,10 +205,7 @@ TEST_CASE("supervisor: more restarts than the intensity within the period stop i
   CHECK(text.find("crash of b") != std::string::npos);
 }
 
-TEST_CASE("supervisor: an intensity of 0 stops it at the first crash") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(supervisor_fixture, "supervisor: an intensity of 0 stops it at the first crash") {
   supervisor_flags flags;
   flags.intensity = 0;
   auto sup = supervisor::spawn(sys, flags, {child("a", p.handle())});
@@ -218,11 +217,10 @@ TEST_CASE("supervisor: an intensity of 0 stops it at the first crash") {
   CHECK(troupe::actors::is(reason, supervisor_error::restart_intensity_exceeded));
 }
 
-TEST_CASE("supervisor: permanent children restart after any exit, transient only after a crash, "
-          "temporary never") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(
+  supervisor_fixture,
+  "supervisor: permanent children restart after any exit, transient only after a crash, "
+  "temporary never") {
   auto sup = supervisor::spawn(sys, {},
                                {child("perm", p.handle()),
                                 child("trans", p.handle(), restart_type::transient),
@@ -270,10 +268,8 @@ task asker(co_actor& self, std::string name, caf::actor log) {
 
 } // namespace
 
-TEST_CASE("supervisor: a restarted child gets its name back and senders by name reach it") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "supervisor: a restarted child gets its name back and senders by name reach it") {
   auto spec = child("echo", p.handle());
   spec.name = "echo";
   auto sup = supervisor::spawn(sys, {}, {spec});
@@ -304,10 +300,8 @@ TEST_CASE("supervisor: a restarted child gets its name back and senders by name 
   sys.shutdown();
 }
 
-TEST_CASE("supervisor: a nested tree stops in reverse start order, depth first") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "supervisor: a nested tree stops in reverse start order, depth first") {
   auto inner = supervisor::spec("inner", {}, {child("w2", p.handle()), child("w3", p.handle())});
   auto root = supervisor::spawn(sys, {}, {child("w1", p.handle()), inner, child("w4", p.handle())});
   REQUIRE(root);
@@ -358,11 +352,10 @@ child_spec watched_child(std::string id, probe& p) {
 
 } // namespace
 
-TEST_CASE("supervisor: a child that exits on its own while another is being stopped does not "
-          "hold up the stop") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(
+  supervisor_fixture,
+  "supervisor: a child that exits on its own while another is being stopped does not "
+  "hold up the stop") {
   auto a = watched_child("a", p);
   auto b = child("b", p.handle());
   auto c = worker_spec("c", lingering, std::string{"c"}, p.handle());
@@ -389,10 +382,8 @@ TEST_CASE("supervisor: a child that exits on its own while another is being stop
   CHECK(troupe::test::next_down(p, sup->handle().address()) == caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("supervisor: a crashed nested supervisor is restarted with its children") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "supervisor: a crashed nested supervisor is restarted with its children") {
   supervisor_flags strict;
   strict.intensity = 0;
   auto inner = supervisor::spec("inner", strict, {child("w2", p.handle())});
@@ -411,11 +402,9 @@ TEST_CASE("supervisor: a crashed nested supervisor is restarted with its childre
   sys.shutdown();
 }
 
-TEST_CASE(
+TEST_CASE_FIXTURE(
+  supervisor_fixture,
   "supervisor: start_child, terminate_child, restart_child, delete_child and which_children") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
   auto sup = supervisor::spawn(sys, {}, {child("a", p.handle())});
   REQUIRE(sup);
   CHECK(started(p, 1) == ids{"a"});
@@ -441,10 +430,8 @@ TEST_CASE(
   sys.shutdown();
 }
 
-TEST_CASE("supervisor: each child management error is reported and harms nothing") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "supervisor: each child management error is reported and harms nothing") {
   auto sup = supervisor::spawn(sys, {}, {child("a", p.handle())});
   REQUIRE(sup);
   CHECK(started(p, 1) == ids{"a"});
@@ -492,10 +479,9 @@ TEST_CASE("supervisor: each child management error is reported and harms nothing
   sys.shutdown();
 }
 
-TEST_CASE("supervisor: bad flags or specs are refused at spawn, a failed start stops the rest") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(
+  supervisor_fixture,
+  "supervisor: bad flags or specs are refused at spawn, a failed start stops the rest") {
   supervisor_flags no_period;
   no_period.period = caf::timespan{0};
   auto is = [](const caf::error& err, supervisor_error x) { return troupe::actors::is(err, x); };
@@ -518,10 +504,8 @@ TEST_CASE("supervisor: bad flags or specs are refused at spawn, a failed start s
   CHECK(troupe::test::context_of(reason).find("child 'bad'") != std::string::npos);
 }
 
-TEST_CASE("supervisor: a killed supervisor takes its running children with it") {
-  test_config cfg;
-  troupe::system sys{cfg};
-  probe p{sys};
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "supervisor: a killed supervisor takes its running children with it") {
   auto sup = supervisor::spawn(sys, {}, {child("a", p.handle()), child("b", p.handle())});
   REQUIRE(sup);
   CHECK(started(p, 2) == ids{"a", "b"});
@@ -532,4 +516,3 @@ TEST_CASE("supervisor: a killed supervisor takes its running children with it") 
   for (int i = 0; i < 2; ++i)
     CHECK(troupe::test::next<caf::down_msg>(p).reason == caf::exit_reason::kill);
 }
-

@@ -10,17 +10,18 @@
 
 #include <caf/all.hpp>
 
+#include "race_outcomes.hpp"
 #include "test_helpers.hpp"
 #include "troupe/detail/deadline_timer.hpp"
 #include "troupe/testing/deterministic_system.hpp"
-#include "troupe/testing/explore.hpp"
 
 using namespace std::chrono_literals;
 using troupe::co_actor;
 using troupe::task;
 using troupe::test::error_of;
+using troupe::test::explore_race;
+using troupe::test::race_outcome;
 using troupe::testing::deterministic_system;
-using troupe::testing::verdict;
 
 namespace {
 
@@ -192,8 +193,6 @@ TEST_CASE("co_actor deadline: an actor that nobody refers to still gets its requ
 
 namespace {
 
-enum class race_outcome { in_time, too_late, broken };
-
 /// A request of 10 s whose reply and whose deadline become ready in the same instant: one of
 /// them ends the request, once; a late reply is dropped and disturbs nothing that follows.
 race_outcome reply_races_timeout(deterministic_system& sys) {
@@ -220,8 +219,8 @@ race_outcome reply_races_timeout(deterministic_system& sys) {
     },
     replier, out);
   sys.run();
-  sys.advance_time(10s);          // the deadline goes to the timer relay, and in the same
-  caf::anon_send(replier, true);  // instant the replier is told to answer: two actors race
+  sys.advance_time(10s);         // the deadline goes to the timer relay, and in the same
+  caf::anon_send(replier, true); // instant the replier is told to answer: two actors race
   sys.run();
   caf::anon_send(requester, std::string{"go"});
   sys.run();
@@ -243,24 +242,12 @@ race_outcome reply_races_timeout(deterministic_system& sys) {
 } // namespace
 
 TEST_CASE("co_actor deadline: a reply racing its timeout yields one of them, once") {
-  int in_time = 0;
-  int too_late = 0;
-  auto result = troupe::testing::explore(200, [&](deterministic_system& sys) -> verdict {
-    switch (reply_races_timeout(sys)) {
-    case race_outcome::in_time:
-      ++in_time;
-      return {};
-    case race_outcome::too_late:
-      ++too_late;
-      return {};
-    default:
-      return "the requester's reports match neither outcome";
-    }
-  });
-  CHECK_MESSAGE(result.passed(), result.report());
+  auto tally =
+    explore_race(200, reply_races_timeout, "the requester's reports match neither outcome");
+  CHECK_MESSAGE(tally.result.passed(), tally.result.report());
   // Both outcomes occur among the seeds: the race is really explored.
-  CHECK(in_time > 0);
-  CHECK(too_late > 0);
+  CHECK(tally.in_time > 0);
+  CHECK(tally.too_late > 0);
 }
 
 namespace {

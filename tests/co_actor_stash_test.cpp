@@ -9,17 +9,18 @@
 
 #include <caf/all.hpp>
 
+#include "race_outcomes.hpp"
 #include "test_helpers.hpp"
 #include "troupe/testing/deterministic_system.hpp"
-#include "troupe/testing/explore.hpp"
 
 using namespace std::chrono_literals;
 using troupe::co_actor;
 using troupe::error_code;
 using troupe::make_error;
 using troupe::task;
+using troupe::test::explore_race;
+using troupe::test::race_outcome;
 using troupe::testing::deterministic_system;
-using troupe::testing::verdict;
 
 namespace {
 
@@ -125,8 +126,6 @@ TEST_CASE("co_actor stash: a late deadline does not end an untimed receive or re
 
 namespace {
 
-enum class race_outcome { in_time, too_late, broken };
-
 /// A receive of 10 s whose int and whose deadline become ready in the same instant: whichever
 /// the scheduler runs first wins, and the other must neither be lost nor wake a later receive.
 race_outcome timeout_races_message(deterministic_system& sys) {
@@ -165,24 +164,12 @@ race_outcome timeout_races_message(deterministic_system& sys) {
 } // namespace
 
 TEST_CASE("co_actor stash: a timeout and a message arriving together yield one of them, once") {
-  int in_time = 0;
-  int too_late = 0;
-  auto result = troupe::testing::explore(200, [&](deterministic_system& sys) -> verdict {
-    switch (timeout_races_message(sys)) {
-    case race_outcome::in_time:
-      ++in_time;
-      return {};
-    case race_outcome::too_late:
-      ++too_late;
-      return {};
-    default:
-      return "the reader's reports match neither outcome";
-    }
-  });
-  CHECK_MESSAGE(result.passed(), result.report());
+  auto tally =
+    explore_race(200, timeout_races_message, "the reader's reports match neither outcome");
+  CHECK_MESSAGE(tally.result.passed(), tally.result.report());
   // Both outcomes occur among the seeds: the race is really explored.
-  CHECK(in_time > 0);
-  CHECK(too_late > 0);
+  CHECK(tally.in_time > 0);
+  CHECK(tally.too_late > 0);
 }
 
 TEST_CASE("co_actor stash: down, exit and error messages wait in the stash for their receive") {
