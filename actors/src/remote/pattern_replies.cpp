@@ -14,9 +14,10 @@ namespace troupe::actors::remote {
 
 namespace {
 
-TryAcquired to_try_acquired(const bool& x) {
-  TryAcquired out;
-  out.set_acquired(x);
+// The replies of one field: `Set` stores the local value into a fresh `Reply`.
+template <class Reply, class T, void (Reply::*Set)(T)> Reply one_field(const T& x) {
+  Reply out;
+  (out.*Set)(x);
   return out;
 }
 
@@ -27,18 +28,6 @@ SemaphoreStats to_semaphore_stats(const semaphore_stats& x) {
   out.set_waiting(x.waiting);
   out.set_granted(x.granted);
   out.set_reclaimed(x.reclaimed);
-  return out;
-}
-
-Passed to_passed(const int32_t& index) {
-  Passed out;
-  out.set_index(index);
-  return out;
-}
-
-EventState to_event_state(const bool& x) {
-  EventState out;
-  out.set_set(x);
   return out;
 }
 
@@ -74,7 +63,7 @@ BankerSnapshot to_banker_snapshot(const banker_snapshot& x) {
 } // namespace
 
 detail::translated_reply try_acquired_reply(caf::message& local_reply) {
-  return value_as<bool, &to_try_acquired>(local_reply);
+  return value_as<bool, &one_field<TryAcquired, bool, &TryAcquired::set_acquired>>(local_reply);
 }
 
 detail::translated_reply semaphore_stats_reply(caf::message& local_reply) {
@@ -82,11 +71,11 @@ detail::translated_reply semaphore_stats_reply(caf::message& local_reply) {
 }
 
 detail::translated_reply passed_reply(caf::message& local_reply) {
-  return value_as<int32_t, &to_passed>(local_reply);
+  return value_as<int32_t, &one_field<Passed, int32_t, &Passed::set_index>>(local_reply);
 }
 
 detail::translated_reply event_state_reply(caf::message& local_reply) {
-  return value_as<bool, &to_event_state>(local_reply);
+  return value_as<bool, &one_field<EventState, bool, &EventState::set_set>>(local_reply);
 }
 
 detail::translated_reply rw_stats_reply(caf::message& local_reply) {
