@@ -33,6 +33,9 @@ using resume_atom = caf::atom_constant<caf::atom("tn_resume")>;
 /// `(reread_atom, connection_handle)`: the turn of the I/O loop after a resume: read again now.
 using reread_atom = caf::atom_constant<caf::atom("tn_reread")>;
 
+/// `(turn_atom)`: CAF's I/O loop has applied the socket registrations of an earlier turn.
+using turn_atom = caf::atom_constant<caf::atom("tn_turn")>;
+
 } // namespace troupe::net::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::net::detail::peer_link_ptr)

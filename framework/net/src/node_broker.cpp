@@ -3,7 +3,9 @@
 #include <iostream>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <caf/io/network/multiplexer.hpp>
 #include <caf/io/receive_policy.hpp>
 #include <caf/io/system_messages.hpp>
 #include <caf/send.hpp>
@@ -36,9 +38,6 @@ void cut(int fd) {
 /// How long a stopping node waits for its last frames (Goodbyes) to be written.
 constexpr auto stop_grace = std::chrono::milliseconds{200};
 
-/// A delay that lets CAF's I/O loop turn once before the broker finishes its stop.
-constexpr auto next_turn = std::chrono::milliseconds{1};
-
 /// Bytes asked for per read: many frames per read, one handler run per 64 KiB at most.
 constexpr uint32_t read_size = 64 * 1024;
 
@@ -60,6 +59,7 @@ node_broker::node_broker(caf::actor_config& cfg, std::shared_ptr<node_state> sta
 node_broker::~node_broker() = default;
 
 connection* node_broker::add_connection(caf::io::connection_handle hdl, peer_link_ptr link) {
+  await_registration();
   auto fd = socket_of(hdl);
   set_no_delay(fd);
   configure_read(hdl, caf::io::receive_policy::at_most(read_size));
@@ -318,11 +318,26 @@ void node_broker::begin_stop() {
     write_out(*conn, true);
   }
   // Give CAF a moment to write what is queued (at least the Goodbyes); a peer that does not
-  // read is cut when the moment is over. Even with nothing queued, finishing waits for a later
-  // turn of the I/O loop: a socket that CAF registers and unregisters in one turn (a listen
-  // just before the stop) is never released (a leak LSan reported).
-  auto self = caf::actor_cast<caf::actor>(this);
-  caf::delayed_anon_send(self, connections_.empty() ? next_turn : stop_grace, finish_atom::value);
+  // read is cut when the moment is over.
+  if (connections_.empty())
+    finish_stop();
+  else
+    caf::delayed_anon_send(caf::actor_cast<caf::actor>(this), stop_grace, finish_atom::value);
+}
+
+void node_broker::send_after_this_turn(caf::message msg) {
+  // post() from the I/O thread runs the function in the loop's next turn, after the loop
+  // applied this turn's registrations.
+  backend().post([self = caf::actor_cast<caf::actor>(this), msg = std::move(msg)] {
+    self->enqueue(nullptr, caf::make_message_id(), msg, nullptr);
+  });
+}
+
+void node_broker::await_registration() {
+  if (turn_pending_)
+    return;
+  turn_pending_ = true;
+  send_after_this_turn(caf::make_message(turn_atom::value));
 }
 
 void node_broker::finish_stop_if_drained() {
@@ -335,6 +350,10 @@ void node_broker::finish_stop_if_drained() {
 void node_broker::finish_stop() {
   if (finished_)
     return;
+  if (turn_pending_) { // closing a listener registered in this turn would leak its handler
+    finish_after_turn_ = true;
+    return;
+  }
   finished_ = true;
   std::vector<caf::io::connection_handle> all;
   for (auto& [hdl, conn] : connections_)
@@ -453,13 +472,24 @@ caf::behavior node_broker::make_behavior() {
       }
       add_connection(add_scribe(*fd), link);
     },
-    [this](listen_atom, int fd) { add_doorman(fd); },
+    [this](listen_atom, int fd) {
+      if (stopped_) {
+        ::close(fd);
+        return;
+      }
+      add_doorman(fd);
+      await_registration();
+    },
+    [this](turn_atom) {
+      turn_pending_ = false;
+      if (finish_after_turn_)
+        finish_stop();
+    },
     [this](resume_atom, caf::io::connection_handle hdl) {
       // On a later turn of the I/O loop: CAF 0.17 applies a stream's removal from the loop
       // (halting) at the end of a turn, and re-adding it before that is lost.
       if (auto i = connections_.find(hdl); i != connections_.end() && i->second->halted)
-        caf::delayed_anon_send(caf::actor_cast<caf::actor>(this), next_turn, reread_atom::value,
-                               hdl);
+        send_after_this_turn(caf::make_message(reread_atom::value, hdl));
     },
     [this](reread_atom, caf::io::connection_handle hdl) {
       auto i = connections_.find(hdl);

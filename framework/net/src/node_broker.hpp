@@ -54,6 +54,17 @@ private:
   void begin_stop();
   void finish_stop_if_drained();
   void finish_stop();
+  /// Delivers `msg` to the broker in a later turn of CAF's I/O loop, after the loop applied
+  /// this turn's socket registrations (a timer, however short, gives no such guarantee).
+  void send_after_this_turn(caf::message msg);
+  /// A socket was added: finishing a stop waits until the loop registered it.
+  void await_registration();
+
+  /// CAF 0.17 squashes a socket's registration and removal made in one turn of its I/O loop
+  /// into nothing, and then never releases the socket's handler (a leak LSan reports). So a
+  /// listening socket added in this turn must not be closed before the loop has turned.
+  bool turn_pending_ = false;
+  bool finish_after_turn_ = false;
 
   std::shared_ptr<node_state> state_;
   bool stopped_ = false;
