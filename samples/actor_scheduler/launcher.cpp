@@ -197,16 +197,18 @@ private:
            left = until - std::chrono::steady_clock::now()) {
         pollfd fd{signals_, POLLIN, 0};
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count() + 1;
+        bool interrupted = false; // a SIGINT or SIGTERM ends the wait: report what failed now
         if (poll(&fd, 1, static_cast<int>(ms)) > 0) {
           signalfd_siginfo info;
-          while (read(signals_, &info, sizeof(info)) == sizeof(info)) {
-          }
+          while (read(signals_, &info, sizeof(info)) == sizeof(info))
+            interrupted = interrupted || info.ssi_signo != SIGCHLD;
         }
         if (auto* other = reap_failed(); other && WIFSIGNALED(other->status)) {
           failed = other;
           break;
         }
-        if (std::all_of(children_.begin(), children_.end(), [](auto& c) { return c.exited; }))
+        if (interrupted ||
+            std::all_of(children_.begin(), children_.end(), [](auto& c) { return c.exited; }))
           break;
       }
     }
