@@ -21,6 +21,7 @@ set(troupe_net_test_sources
   net_auth_test.cpp
   net_flow_test.cpp
   net_direct_writer_test.cpp
+  net_link_outbox_test.cpp
   net_direct_send_test.cpp
   net_netns_test.cpp)
 

@@ -35,6 +35,9 @@ public:
   /// Number of messages in the open batch.
   std::size_t messages() const { return count_; }
 
+  /// Bytes the open batch's messages and tables take so far (its frame adds a few more).
+  std::size_t bytes() const { return tables_.size() + body_.size(); }
+
 private:
   struct string_hash {
     using is_transparent = void;

@@ -106,7 +106,7 @@ void connection::end_of_read() {
 void connection::on_handshake_done(uint64_t peer_incarnation, std::string_view peer_endpoint) {
   if (!link)
     link = broker_.state().adopt_inbound(std::string{peer_endpoint}, peer_incarnation);
-  if (!link->mark_up(peer_incarnation)) {
+  if (!link->mark_up(peer_incarnation, proto.send_limit())) {
     // The link's other connection reached another process at that endpoint (it restarted while
     // both connections were being made): this one ends, the link lives on the other.
     close_reason = make_error(error_code::handshake_failed,
@@ -171,7 +171,7 @@ void connection::on_monitor(const actor_target& target) {
   auto who = resolve(target);
   if (!who) {
     link->send_control(
-      down_frame(target.id, name, make_error(error_code::unknown_target, "no such actor")));
+      down_item(target.id, name, make_error(error_code::unknown_target, "no such actor")));
     return;
   }
   if (watched_.size() >= prune_at_) {

@@ -53,4 +53,19 @@ std::string why_malformed(const wire::Batch& b);
 /// Appends `f` to `dst` as a frame: 4-byte big-endian length, then its bytes.
 void write_frame(const wire::Frame& f, std::vector<char>& dst);
 
+// Control frames. Their texts and names are made valid UTF-8 (ill-formed bytes replaced by
+// U+FFFD) and texts are cut to 4 KiB, so that the peer never refuses a frame for them.
+
+/// Returns a Monitor frame for `target` (by id, or by name when it is set).
+wire::Frame monitor_frame(const actor_target& target);
+
+/// Returns a Demonitor frame for `target`.
+wire::Frame demonitor_frame(const actor_target& target);
+
+/// Returns a Down frame: `actor` exited with `reason`.
+wire::Frame down_frame(const actor_target& actor, const error_view& reason);
+
+/// Returns a Lookup frame asking the peer who holds `name`.
+wire::Frame lookup_frame(std::string_view name, uint64_t request_id);
+
 } // namespace troupe::net::detail
