@@ -22,6 +22,7 @@ set(troupe_net_test_sources
   net_flow_test.cpp
   net_direct_writer_test.cpp
   net_link_outbox_test.cpp
+  net_delivery_test.cpp
   net_direct_send_test.cpp
   net_netns_test.cpp)
 

@@ -16,6 +16,7 @@
 #include <google/protobuf/wrappers.pb.h>
 
 #include "error_value.hpp"
+#include "inbox_gate.hpp"
 #include "troupe/wire.pb.h"
 
 namespace troupe::net::detail {
@@ -69,19 +70,83 @@ bool encode_scalar(const type_table&, const type_entry&, const void* value, std:
   return true;
 }
 
+/// Reads a varint at `p` (before `end`) into `x`; returns the end of it, or null if it is cut
+/// short or does not fit 64 bits.
+const char* read_varint(const char* p, const char* end, uint64_t& x) {
+  x = 0;
+  for (int shift = 0; p != end && shift < 64; shift += 7) {
+    auto byte = static_cast<uint8_t>(*p++);
+    if (shift == 63 && byte > 1)
+      return nullptr; // bits past 64: Protobuf's parser decides
+    x |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (byte < 0x80)
+      return p;
+  }
+  return nullptr;
+}
+
+/// Reads the `value` of a wrapper as a sender writes it: nothing (the default), or field 1 once
+/// with its own wire type and nothing else. False for anything else (other fields, repeats),
+/// which Protobuf's parser then reads with all its rules.
+template <class T> bool read_canonical(std::string_view bytes, T& out) {
+  if (bytes.empty()) {
+    out = T{};
+    return true;
+  }
+  const char* p = bytes.data();
+  const char* end = p + bytes.size();
+  if constexpr (std::is_floating_point_v<T>) {
+    if (*p != value_tag(std::is_same_v<T, double> ? 1 : 5) || bytes.size() != 1 + sizeof(T) ||
+        std::endian::native != std::endian::little)
+      return false;
+    std::memcpy(&out, p + 1, sizeof(T));
+    return true;
+  } else {
+    uint64_t x = 0;
+    if (*p != value_tag(0) || read_varint(p + 1, end, x) != end)
+      return false;
+    if constexpr (std::is_same_v<T, bool>)
+      out = x != 0;
+    else
+      out = static_cast<T>(x); // Protobuf's truncation of a 64-bit varint to 32 bits
+    return true;
+  }
+}
+
+/// Decodes the `value` of a scalar's wrapper: by hand as it is usually written, or by Protobuf.
+template <class T, class Wrapper> bool scalar_of(std::string_view bytes, T& out) {
+  if (read_canonical(bytes, out))
+    return true;
+  Wrapper wrapper;
+  if (!parse_payload(wrapper, bytes))
+    return false;
+  out = static_cast<T>(wrapper.value());
+  return true;
+}
+
 template <class T, class Wrapper>
 caf::expected<caf::type_erased_value_ptr> decode_scalar(const type_table&, const type_entry& self,
                                                         std::string_view bytes) {
-  Wrapper wrapper;
-  if (!parse_payload(wrapper, bytes))
+  T value{};
+  if (!scalar_of<T, Wrapper>(bytes, value))
     return malformed_payload(self, bytes);
-  return caf::make_type_erased_value<T>(static_cast<T>(wrapper.value()));
+  return caf::make_type_erased_value<T>(value);
+}
+
+template <class T, class Wrapper>
+caf::error deliver_scalar(const type_entry& self, std::string_view bytes, delivery_header& header,
+                          caf::mailbox_element_ptr& out) {
+  T value{};
+  if (!scalar_of<T, Wrapper>(bytes, value))
+    return malformed_payload(self, bytes);
+  out.reset(new counted_value<T>{std::move(header), std::move(value)});
+  return caf::none;
 }
 
 template <class T, class Wrapper> builtin_type scalar() {
   return {caf::type_nr<T>::value,
           {std::string{type_url_prefix} + Wrapper::descriptor()->full_name(), encode_scalar<T>,
-           decode_scalar<T, Wrapper>}};
+           decode_scalar<T, Wrapper>, deliver_scalar<T, Wrapper>}};
 }
 
 // -- std::string: StringValue, written by hand too (spares a copy into the wrapper) ----------
@@ -96,14 +161,46 @@ bool encode_string(const type_table&, const type_entry&, const void* value, std:
   return true;
 }
 
-caf::expected<caf::type_erased_value_ptr> decode_string(const type_table&, const type_entry& self,
-                                                        std::string_view bytes) {
+/// Decodes a StringValue: by hand as it is usually written (field 1 once), or by Protobuf.
+bool string_of(std::string_view bytes, std::string& out) {
+  const char* p = bytes.data();
+  const char* end = p + bytes.size();
+  uint64_t n = 0;
+  if (bytes.empty()) {
+    out.clear();
+    return true;
+  }
+  if (*p == value_tag(2)) {
+    const char* body = read_varint(p + 1, end, n);
+    if (body != nullptr && static_cast<uint64_t>(end - body) == n) {
+      out.assign(body, end);
+      return true;
+    }
+  }
   // BytesValue has StringValue's encoding without the UTF-8 check: a C++ string holds any
   // bytes, and between C++ nodes they arrive intact (other languages want UTF-8).
   pb::BytesValue wrapper;
   if (!parse_payload(wrapper, bytes))
+    return false;
+  out = std::move(*wrapper.mutable_value());
+  return true;
+}
+
+caf::expected<caf::type_erased_value_ptr> decode_string(const type_table&, const type_entry& self,
+                                                        std::string_view bytes) {
+  std::string value;
+  if (!string_of(bytes, value))
     return malformed_payload(self, bytes);
-  return caf::make_type_erased_value<std::string>(std::move(*wrapper.mutable_value()));
+  return caf::make_type_erased_value<std::string>(std::move(value));
+}
+
+caf::error deliver_string(const type_entry& self, std::string_view bytes, delivery_header& header,
+                          caf::mailbox_element_ptr& out) {
+  std::string value;
+  if (!string_of(bytes, value))
+    return malformed_payload(self, bytes);
+  out.reset(new counted_value<std::string>{std::move(header), std::move(value)});
+  return caf::none;
 }
 
 // -- caf::error: troupe.wire.ErrorValue ---------------------------------------------------------
@@ -141,7 +238,7 @@ std::vector<builtin_type> builtin_types() {
     scalar<bool, pb::BoolValue>(),
     {caf::type_nr<std::string>::value,
      {std::string{type_url_prefix} + pb::StringValue::descriptor()->full_name(), encode_string,
-      decode_string}},
+      decode_string, deliver_string}},
     {caf::type_nr<caf::error>::value,
      {std::string{type_url_prefix} + wire::ErrorValue::descriptor()->full_name(), encode_error,
       decode_error}},

@@ -125,7 +125,26 @@ void connection::on_message(const message_view& msg) {
     proto.reject(msg, error_code::unknown_target, "no actor with " + what);
     return;
   }
-  auto content = decode(broker_.state().types->table(), msg.payload);
+  caf::strong_actor_ptr sender;
+  if (msg.sender_id != 0 || msg.request_id != 0)
+    sender = sender_proxy(msg.sender_id);
+  auto mid = msg.request_id != 0 ? caf::make_message_id(msg.request_id) : caf::make_message_id();
+  const auto& types = broker_.state().types->table();
+  if (msg.payload.size() == 1) {
+    // One element of a built-in type (the common case): decoded into the mailbox element.
+    const auto* entry = types.find(msg.payload[0].type_url);
+    if (entry != nullptr && entry->deliver != nullptr) {
+      delivery_header header{std::move(sender), mid, gate};
+      caf::mailbox_element_ptr element;
+      if (auto err = entry->deliver(*entry, msg.payload[0].value, header, element)) {
+        proto.reject(msg, error_code::malformed_payload, broker_.state().sys.engine().render(err));
+        return;
+      }
+      target->enqueue(std::move(element), broker_.context());
+      return;
+    }
+  }
+  auto content = decode(types, msg.payload);
   if (!content) {
     auto code = content.error().category() == net_error_category
                   ? static_cast<error_code>(content.error().code())
@@ -133,10 +152,6 @@ void connection::on_message(const message_view& msg) {
     proto.reject(msg, code, broker_.state().sys.engine().render(content.error()));
     return;
   }
-  caf::strong_actor_ptr sender;
-  if (msg.sender_id != 0 || msg.request_id != 0)
-    sender = sender_proxy(msg.sender_id);
-  auto mid = msg.request_id != 0 ? caf::make_message_id(msg.request_id) : caf::make_message_id();
   // Counted until the target has handled it: the broker stops reading while too many wait.
   target->enqueue(caf::mailbox_element_ptr{new counted_delivery{std::move(sender), mid,
                                                                 std::move(*content), gate}},

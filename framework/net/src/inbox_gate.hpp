@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include <caf/actor_control_block.hpp>
+#include <caf/detail/tuple_vals.hpp>
 #include <caf/io/connection_handle.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/message.hpp>
@@ -68,6 +69,42 @@ public:
 
 private:
   caf::message msg_;
+  caf::intrusive_ptr<inbox_gate> gate_;
+};
+
+/// Who sent a message from a peer (a proxy, or null), its message id, and the gate of the
+/// connection it came on.
+struct delivery_header {
+  caf::strong_actor_ptr sender;
+  caf::message_id mid;
+  caf::intrusive_ptr<inbox_gate> gate;
+};
+
+/// A one-element message from a peer that holds its value in the mailbox element itself (one
+/// allocation per message, as CAF's own `mailbox_element_vals`) and tells its connection's gate
+/// when it is consumed, as `counted_delivery` does.
+template <class T>
+class counted_value final : public caf::mailbox_element,
+                            public caf::detail::tuple_vals_impl<caf::type_erased_tuple, T> {
+public:
+  counted_value(delivery_header&& header, T&& value)
+      : caf::mailbox_element(std::move(header.sender), header.mid, {}),
+        caf::detail::tuple_vals_impl<caf::type_erased_tuple, T>(std::move(value)),
+        gate_(std::move(header.gate)) {
+    gate_->delivered();
+  }
+  ~counted_value() override { gate_->consumed(); }
+
+  caf::type_erased_tuple& content() override { return *this; }
+  const caf::type_erased_tuple& content() const override { return *this; }
+  caf::message move_content_to_message() override {
+    return caf::make_message(std::move(std::get<0>(this->data())));
+  }
+  caf::message copy_content_to_message() const override {
+    return caf::make_message(std::get<0>(this->data()));
+  }
+
+private:
   caf::intrusive_ptr<inbox_gate> gate_;
 };
 
