@@ -18,6 +18,7 @@
 #include "error_value.hpp"
 #include "inbox_gate.hpp"
 #include "troupe/wire.pb.h"
+#include "wire_encoding.hpp"
 
 namespace troupe::net::detail {
 
@@ -70,21 +71,6 @@ bool encode_scalar(const type_table&, const type_entry&, const void* value, std:
   return true;
 }
 
-/// Reads a varint at `p` (before `end`) into `x`; returns the end of it, or null if it is cut
-/// short or does not fit 64 bits.
-const char* read_varint(const char* p, const char* end, uint64_t& x) {
-  x = 0;
-  for (int shift = 0; p != end && shift < 64; shift += 7) {
-    auto byte = static_cast<uint8_t>(*p++);
-    if (shift == 63 && byte > 1)
-      return nullptr; // bits past 64: Protobuf's parser decides
-    x |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if (byte < 0x80)
-      return p;
-  }
-  return nullptr;
-}
-
 /// Reads the `value` of a wrapper as a sender writes it: nothing (the default), or field 1 once
 /// with its own wire type and nothing else. False for anything else (other fields, repeats),
 /// which Protobuf's parser then reads with all its rules.
@@ -103,7 +89,7 @@ template <class T> bool read_canonical(std::string_view bytes, T& out) {
     return true;
   } else {
     uint64_t x = 0;
-    if (*p != value_tag(0) || read_varint(p + 1, end, x) != end)
+    if (*p != value_tag(0) || wire_encoding::get_varint(p + 1, end, x) != end)
       return false;
     if constexpr (std::is_same_v<T, bool>)
       out = x != 0;
@@ -171,7 +157,7 @@ bool string_of(std::string_view bytes, std::string& out) {
     return true;
   }
   if (*p == value_tag(2)) {
-    const char* body = read_varint(p + 1, end, n);
+    const char* body = wire_encoding::get_varint(p + 1, end, n);
     if (body != nullptr && static_cast<uint64_t>(end - body) == n) {
       out.assign(body, end);
       return true;

@@ -48,29 +48,6 @@ bool fit_for_wire(const error_view& e) {
   return e.text.size() <= max_wire_text && is_valid_utf8(e.category) && is_valid_utf8(e.text);
 }
 
-std::string why_malformed(const wire::Batch& b) {
-  for (int i = 0; i < b.messages_size(); ++i) {
-    const auto& m = b.messages(i);
-    auto where = [i](const char* what) {
-      return "message " + std::to_string(i) + " of the batch: " + what;
-    };
-    if (m.target_name() > static_cast<uint32_t>(b.target_names_size()))
-      return where("target_name is past the target_names table");
-    if (m.sender() > static_cast<uint32_t>(b.sender_ids_size()))
-      return where("sender is past the sender_ids table");
-    for (const auto& p : m.payload())
-      if (p.type() >= static_cast<uint32_t>(b.type_urls_size()))
-        return where("a payload's type is past the type_urls table");
-    if (m.reply_to() == 0 && m.target_name() == 0 && m.target_id() == 0)
-      return where("it has neither a target nor reply_to");
-    if (m.reply_to() != 0 && m.request_id() != 0)
-      return where("it has both request_id and reply_to");
-    if (m.has_error() && (m.reply_to() == 0 || m.payload_size() != 0))
-      return where("an error is only allowed on a reply without payload");
-  }
-  return {};
-}
-
 void write_frame(const wire::Frame& f, std::vector<char>& dst) {
   auto n = f.ByteSizeLong();
   auto old = dst.size();

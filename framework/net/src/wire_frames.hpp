@@ -46,10 +46,6 @@ template <class T> bool has_one_target(const T& x) {
   return (x.actor_id() != 0) != !x.name().empty();
 }
 
-/// Returns why a received batch is malformed (an index past its table, neither target nor
-/// reply_to, ...), or an empty string if it is sound.
-std::string why_malformed(const wire::Batch& b);
-
 /// Appends `f` to `dst` as a frame: 4-byte big-endian length, then its bytes.
 void write_frame(const wire::Frame& f, std::vector<char>& dst);
 
