@@ -80,8 +80,10 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
   bool newly_exported = false;
   if (what->sender && !msg.reply_to) {
     msg.sender_id = what->sender->id();
-    newly_exported =
-      exported_.emplace(msg.sender_id, caf::actor_cast<caf::weak_actor_ptr>(what->sender)).second;
+    if (!exported_.contains(msg.sender_id)) { // (a stream's sender is exported once)
+      exported_.emplace(msg.sender_id, caf::actor_cast<caf::weak_actor_ptr>(what->sender));
+      newly_exported = true;
+    }
   }
   bool plain = !what->mid.is_response();
   if (what->mid.is_request() && what->sender) {
@@ -101,6 +103,7 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
       pending_.erase(msg.request_id);
     if (!failed)
       wake = queued_locked();
+    queued_bytes_.store(outbox_.bytes(), std::memory_order_relaxed);
   }
   guard.unlock();
   if (wake)
@@ -171,6 +174,10 @@ caf::error peer_link::admit(std::unique_lock<std::mutex>& guard) {
 }
 
 bool peer_link::admit_or_notify(const caf::strong_actor_ptr& waiter) {
+  // Without the lock while there is room (every send of a stream asks): a stale value lets
+  // one more message pass at most, which `admit` still bounds.
+  if (queued_bytes_.load(std::memory_order_relaxed) <= cfg_.high_watermark)
+    return true;
   std::lock_guard guard{mtx_};
   if (failure_ || outbox_.bytes() <= cfg_.high_watermark)
     return true;
@@ -190,6 +197,7 @@ void peer_link::send_control(outgoing item) {
   if (failure_)
     return;
   outbox_.add_control(item);
+  queued_bytes_.store(outbox_.bytes(), std::memory_order_relaxed);
   if (!queued_locked())
     return;
   guard.unlock();
@@ -213,6 +221,7 @@ uint64_t peer_link::start_lookup(const std::string& name, caf::strong_actor_ptr 
                    pending_request{caf::actor_cast<caf::weak_actor_ptr>(requester), mid});
   auto id = item.request_id;
   outbox_.add_control(item);
+  queued_bytes_.store(outbox_.bytes(), std::memory_order_relaxed);
   if (queued_locked()) {
     guard.unlock();
     wake_broker();
@@ -296,6 +305,7 @@ void peer_link::take_queue(std::vector<char>& out) {
     if (!outbox_.empty())
       direct_.mark_busy(); // until the broker has written what it took
     outbox_.take(out);
+    queued_bytes_.store(0, std::memory_order_relaxed);
     wake_pending_ = false; // The next item queued wakes the broker again.
     overloaded_ = false;
     waiters.swap(room_waiters_);
@@ -363,6 +373,7 @@ void peer_link::fail(const caf::error& reason) {
     proxies.swap(proxies_);
     routes.swap(routes_);
     lost = outbox_.take_lost();
+    queued_bytes_.store(0, std::memory_order_relaxed);
     exported_.clear();
     waiters.swap(room_waiters_);
   }

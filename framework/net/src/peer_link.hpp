@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -201,6 +202,8 @@ private:
   uint64_t next_request_id_ = 1;
   /// The frames queued for the broker, encoded.
   link_outbox outbox_;
+  /// `outbox_.bytes()` as of the last change, read without the lock by `admit_or_notify`.
+  std::atomic<size_t> queued_bytes_{0};
   /// Writes from the sender's thread while the connection is idle (under `mtx_`).
   direct_writer direct_;
   /// Actors that `admit_or_notify` turned away, told when there is room.
