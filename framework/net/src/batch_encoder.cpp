@@ -81,7 +81,10 @@ std::size_t batch_encoder::plan(const message_view& msg) {
   }
   sender_slot_ = {};
   if (msg.sender_id != 0) {
-    if (auto i = senders_.find(msg.sender_id); i != senders_.end()) {
+    if (msg.sender_id == last_sender_.id) { // a stream: skip the hashing
+      sender_slot_ = {last_sender_.index + 1, false};
+    } else if (auto i = senders_.find(msg.sender_id); i != senders_.end()) {
+      last_sender_ = {msg.sender_id, i->second};
       sender_slot_ = {i->second + 1, false};
     } else {
       sender_slot_ = {static_cast<uint32_t>(senders_.size()) + 1, true};
@@ -194,6 +197,7 @@ void batch_encoder::reset() {
   clear_and_trim(body_);
   last_type_ = {};
   last_name_ = {};
+  last_sender_ = {};
   types_.clear();
   names_.clear();
   senders_.clear();

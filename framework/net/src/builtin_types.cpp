@@ -30,11 +30,8 @@ namespace pb = google::protobuf;
 // A Wrapper object on the stack took twice as long per element (123 ns vs 60 ns for int32).
 
 void append_varint(std::string& out, uint64_t x) {
-  while (x >= 0x80) {
-    out.push_back(static_cast<char>(x | 0x80));
-    x >>= 7;
-  }
-  out.push_back(static_cast<char>(x));
+  char buf[10];
+  out.append(buf, wire_encoding::put_varint(buf, x)); // one append, not one per byte
 }
 
 /// The tag of field 1 with a Protobuf wire type (0 varint, 1 fixed64, 2 length-delimited,
@@ -63,10 +60,12 @@ bool encode_scalar(const type_table&, const type_entry&, const void* value, std:
   } else {
     if (x == T{})
       return true;
-    out.push_back(value_tag(0));
     // A negative int32 is sign-extended to 64 bits, as Protobuf does (10 bytes).
     using wide = std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>;
-    append_varint(out, static_cast<uint64_t>(static_cast<wide>(x)));
+    char buf[11];
+    buf[0] = value_tag(0);
+    out.append(buf,
+               wire_encoding::put_varint(buf + 1, static_cast<uint64_t>(static_cast<wide>(x))));
   }
   return true;
 }

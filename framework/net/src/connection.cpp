@@ -74,19 +74,18 @@ void connection::log(std::string_view what) const {
   std::cerr << "[troupe.net] " << peer_address << ": " << what << '\n';
 }
 
-caf::strong_actor_ptr connection::resolve(const actor_target& target) {
+const caf::strong_actor_ptr& connection::resolve(const actor_target& target) {
   // A batch usually goes to one actor: remember the last target during one read.
   if (target.name.empty() ? target.id == last_target_.first && last_target_.second.empty()
                           : target.name == last_target_.second) {
     if (last_target_actor_)
       return last_target_actor_;
   }
-  auto result = !target.name.empty() ? broker_.state().sys.registry().find(target.name)
-                : link               ? link->exported(target.id)
-                                     : nullptr;
+  last_target_actor_ = !target.name.empty() ? broker_.state().sys.registry().find(target.name)
+                       : link               ? link->exported(target.id)
+                                            : nullptr;
   last_target_ = {target.id, std::string{target.name}};
-  last_target_actor_ = result;
-  return result;
+  return last_target_actor_;
 }
 
 caf::strong_actor_ptr connection::sender_proxy(uint64_t id) {
@@ -118,7 +117,7 @@ void connection::on_handshake_done(uint64_t peer_incarnation, std::string_view p
 }
 
 void connection::on_message(const message_view& msg) {
-  auto target = resolve(msg.target);
+  const auto& target = resolve(msg.target); // no reference count per message
   if (!target) {
     auto what = msg.target.name.empty() ? "actor id " + std::to_string(msg.target.id)
                                         : "name '" + std::string{msg.target.name} + "'";

@@ -88,8 +88,9 @@ public:
   void hand_over_monitors(connection& to);
 
 private:
-  /// The local actor `target` names (registry name or exported id), or null.
-  caf::strong_actor_ptr resolve(const actor_target& target);
+  /// The local actor `target` names (registry name or exported id), or null; valid until the
+  /// next call or `end_of_read`.
+  const caf::strong_actor_ptr& resolve(const actor_target& target);
   /// The proxy of the peer's actor `id` (remembered for the rest of the read).
   caf::strong_actor_ptr sender_proxy(uint64_t id);
   /// Logs a problem with this peer (bad input, failed handshake) with its address.

@@ -103,7 +103,7 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
       pending_.erase(msg.request_id);
     if (!failed)
       wake = queued_locked();
-    queued_bytes_.store(outbox_.bytes(), std::memory_order_relaxed);
+    queued_bytes_.store(outbox_.bytes(), std::memory_order_release);
   }
   guard.unlock();
   if (wake)
@@ -197,7 +197,7 @@ void peer_link::send_control(outgoing item) {
   if (failure_)
     return;
   outbox_.add_control(item);
-  queued_bytes_.store(outbox_.bytes(), std::memory_order_relaxed);
+  queued_bytes_.store(outbox_.bytes(), std::memory_order_release);
   if (!queued_locked())
     return;
   guard.unlock();
@@ -221,7 +221,7 @@ uint64_t peer_link::start_lookup(const std::string& name, caf::strong_actor_ptr 
                    pending_request{caf::actor_cast<caf::weak_actor_ptr>(requester), mid});
   auto id = item.request_id;
   outbox_.add_control(item);
-  queued_bytes_.store(outbox_.bytes(), std::memory_order_relaxed);
+  queued_bytes_.store(outbox_.bytes(), std::memory_order_release);
   if (queued_locked()) {
     guard.unlock();
     wake_broker();
@@ -305,7 +305,7 @@ void peer_link::take_queue(std::vector<char>& out) {
     if (!outbox_.empty())
       direct_.mark_busy(); // until the broker has written what it took
     outbox_.take(out);
-    queued_bytes_.store(0, std::memory_order_relaxed);
+    queued_bytes_.store(0, std::memory_order_release);
     wake_pending_ = false; // The next item queued wakes the broker again.
     overloaded_ = false;
     waiters.swap(room_waiters_);
@@ -373,7 +373,7 @@ void peer_link::fail(const caf::error& reason) {
     proxies.swap(proxies_);
     routes.swap(routes_);
     lost = outbox_.take_lost();
-    queued_bytes_.store(0, std::memory_order_relaxed);
+    queued_bytes_.store(0, std::memory_order_release);
     exported_.clear();
     waiters.swap(room_waiters_);
   }
@@ -424,8 +424,9 @@ bool peer_link::is_up() const {
 }
 
 size_t peer_link::backlog() const {
-  std::lock_guard guard{mtx_};
-  return outbox_.bytes();
+  // Set under the lock at every change; the broker learns of new items by their wake-up,
+  // after which this shows them.
+  return queued_bytes_.load(std::memory_order_acquire);
 }
 
 bool peer_link::overloaded() const {
