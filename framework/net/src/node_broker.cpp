@@ -140,7 +140,8 @@ void node_broker::drain(connection& conn) {
   }
   // The link's frames are encoded already (by their senders): they go after what the protocol
   // wrote before (replies of its own, control frames), in one write.
-  link->take_queue(frames_);
+  // What goes out now is reported by a data_transferred_msg, which drains again.
+  link->take_queue(frames_, conn.in_flight > 0 || !conn.proto.output().empty());
   conn.proto.write_frames(frames_);
   frames_.clear();
   if (frames_.capacity() > frames_keep_capacity)
@@ -411,8 +412,9 @@ caf::behavior node_broker::make_behavior() {
         finish_stop_if_drained();
         return;
       }
-      if (conn.link && conn.link->backlog() > 0 &&
-          conn.in_flight <= state_->settings.window.low_watermark &&
+      // The link leaves waking the broker to this message while the broker writes (see
+      // take_queue): drain even if nothing is queued, so that the link learns it is idle.
+      if (conn.link && conn.in_flight <= state_->settings.window.low_watermark &&
           target_of(conn.link.get()) == &conn)
         drain(conn);
       else if (conn.in_flight == 0)

@@ -298,15 +298,18 @@ caf::strong_actor_ptr peer_link::exported(uint64_t id) {
 
 // -- broker side ----------------------------------------------------------------------------
 
-void peer_link::take_queue(std::vector<char>& out) {
+void peer_link::take_queue(std::vector<char>& out, bool writing) {
   std::vector<caf::weak_actor_ptr> waiters;
   {
     std::lock_guard guard{mtx_};
-    if (!outbox_.empty())
+    bool took = !outbox_.empty();
+    if (took)
       direct_.mark_busy(); // until the broker has written what it took
     outbox_.take(out);
     queued_bytes_.store(0, std::memory_order_release);
-    wake_pending_ = false; // The next item queued wakes the broker again.
+    // While the broker writes, CAF's report of the write makes it drain again: a stream then
+    // costs no wake-up of the I/O thread per drain. Once it is idle, the next item wakes it.
+    wake_pending_ = took || writing;
     overloaded_ = false;
     waiters.swap(room_waiters_);
   }

@@ -106,8 +106,10 @@ public:
   // -- broker side --------------------------------------------------------------------------
 
   /// Moves the queued frames to the end of `out` (the broker calls it when it has room in its
-  /// window); the next item queued wakes the broker again.
-  void take_queue(std::vector<char>& out);
+  /// window). `writing`: the broker has bytes in flight on the connection. While it writes (or
+  /// took something to write) it calls this again when CAF reports the write, so senders do
+  /// not wake it; once it is idle, the next item queued wakes it.
+  void take_queue(std::vector<char>& out, bool writing);
 
   /// Reports the broker's writes on the link's connection to the direct writer before it hands
   /// `out` to CAF (see `direct_writer::sync`: the rest of a partial direct write goes first).
