@@ -131,7 +131,12 @@ void connection::on_message(const message_view& msg) {
   const auto& types = broker_.state().types->table();
   if (msg.payload.size() == 1) {
     // One element of a built-in type (the common case): decoded into the mailbox element.
-    const auto* entry = types.find(msg.payload[0].type_url);
+    // A stream has one type: compare with the last one found (the registry's own string)
+    // rather than hash the URL.
+    const auto& url = msg.payload[0].type_url;
+    if (last_type_ == nullptr || url != last_type_->type_url)
+      last_type_ = types.find(url);
+    const auto* entry = last_type_;
     if (entry != nullptr && entry->deliver != nullptr) {
       delivery_header header{std::move(sender), mid, gate};
       caf::mailbox_element_ptr element;

@@ -16,6 +16,7 @@
 namespace troupe::net::detail {
 
 class node_broker;
+struct type_entry;
 
 /// One connection of the node's broker: its protocol state machine and what the protocol
 /// reports, turned into deliveries to local actors and into the link's bookkeeping.
@@ -100,6 +101,9 @@ private:
   std::pair<uint64_t, std::string> last_target_;
   caf::strong_actor_ptr last_target_actor_;
   uint64_t last_sender_id_ = 0;
+  /// The type found last for a message's only payload (the registry's entries live as long
+  /// as the node).
+  const type_entry* last_type_ = nullptr;
   caf::strong_actor_ptr last_sender_;
   /// Attaches a `peer_monitor` for this connection's peer, which named `who` by `target_id`
   /// or `name`.
