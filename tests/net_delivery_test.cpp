@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -16,6 +18,7 @@
 #include <troupe/net/error.hpp>
 #include <troupe/net/type_registry.hpp>
 
+#include "delivery_pool.hpp"
 #include "inbox_gate.hpp"
 #include "type_table.hpp"
 
@@ -26,6 +29,7 @@ using namespace std::string_literals;
 using troupe::net::type_registry;
 using troupe::net::detail::counted_value;
 using troupe::net::detail::delivery_header;
+using troupe::net::detail::delivery_pool;
 using troupe::net::detail::inbox_gate;
 
 constexpr std::string_view prefix = "type.googleapis.com/";
@@ -169,4 +173,52 @@ TEST_CASE("delivery: registered messages and errors take the general path") {
   auto* error = types.table().find(std::string{prefix} + "troupe.wire.ErrorValue");
   REQUIRE(error != nullptr);
   CHECK((error->deliver == nullptr));
+}
+
+TEST_CASE("delivery: a consumed element's block is reused for the next delivery") {
+  auto gate = make_gate();
+  auto make = [&gate](int32_t x) {
+    delivery_header header{nullptr, caf::make_message_id(), gate};
+    return counted_value<int32_t>::make(std::move(header), std::move(x));
+  };
+  auto first = make(1);
+  auto* block = static_cast<void*>(first.get());
+  auto second = make(2);
+  CHECK(static_cast<void*>(second.get()) != block);
+  first.reset(); // CAF disposes of it: the block goes back to the pool
+  CHECK(gate->waiting() == 1);
+  auto third = make(3);
+  CHECK(static_cast<void*>(third.get()) == block);
+  CHECK(third->content().get_as<int32_t>(0) == 3);
+  CHECK(second->content().get_as<int32_t>(0) == 2);
+}
+
+TEST_CASE("delivery: blocks given back from many threads all come back, a burst is trimmed") {
+  delivery_pool pool;
+  constexpr size_t n = 3 * delivery_pool::max_kept;
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < n; ++i)
+    blocks.push_back(pool.take());
+  CHECK(std::set<void*>(blocks.begin(), blocks.end()).size() == n);
+  // Four threads give them back at once (as workers consume deliveries).
+  std::vector<std::thread> givers;
+  for (size_t t = 0; t < 4; ++t)
+    givers.emplace_back([&pool, &blocks, t] {
+      for (size_t i = t; i < blocks.size(); i += 4)
+        pool.give(blocks[i]);
+    });
+  for (auto& t : givers)
+    t.join();
+  // The next takes reuse them, keeping max_kept of the burst and freeing the rest.
+  std::set<void*> given(blocks.begin(), blocks.end());
+  std::vector<void*> again;
+  for (size_t i = 0; i < delivery_pool::max_kept; ++i)
+    again.push_back(pool.take());
+  for (auto* b : again)
+    CHECK(given.count(b) == 1);
+  auto fresh = pool.take(); // the surplus was freed: a new block
+  again.push_back(fresh);
+  for (auto* b : again)
+    pool.give(b);
+  // The pool's destructor frees what it holds (LeakSanitizer checks it).
 }

@@ -124,7 +124,7 @@ caf::error deliver_scalar(const type_entry& self, std::string_view bytes, delive
   T value{};
   if (!scalar_of<T, Wrapper>(bytes, value))
     return malformed_payload(self, bytes);
-  out.reset(new counted_value<T>{std::move(header), std::move(value)});
+  out = counted_value<T>::make(std::move(header), std::move(value));
   return caf::none;
 }
 
@@ -184,7 +184,7 @@ caf::error deliver_string(const type_entry& self, std::string_view bytes, delive
   std::string value;
   if (!string_of(bytes, value))
     return malformed_payload(self, bytes);
-  out.reset(new counted_value<std::string>{std::move(header), std::move(value)});
+  out = counted_value<std::string>::make(std::move(header), std::move(value));
   return caf::none;
 }
 

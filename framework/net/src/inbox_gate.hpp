@@ -11,6 +11,8 @@
 #include <caf/ref_counted.hpp>
 #include <caf/weak_intrusive_ptr.hpp>
 
+#include "delivery_pool.hpp"
+
 namespace troupe::net::detail {
 
 /// Counts what one connection delivered to local mailboxes and was not consumed yet, so that
@@ -42,6 +44,9 @@ public:
   /// True while reading is halted.
   bool halted() const noexcept { return halted_.load(std::memory_order_acquire); }
 
+  /// The blocks of this connection's `counted_value` elements.
+  delivery_pool& pool() noexcept { return pool_; }
+
 private:
   void resume() noexcept;
 
@@ -52,6 +57,7 @@ private:
   caf::io::connection_handle hdl_;
   size_t high_;
   size_t low_;
+  delivery_pool pool_;
 };
 
 /// A message delivered from a peer that tells its connection's gate when it is consumed (CAF
@@ -80,20 +86,30 @@ struct delivery_header {
   caf::intrusive_ptr<inbox_gate> gate;
 };
 
-/// A one-element message from a peer that holds its value in the mailbox element itself (one
-/// allocation per message, as CAF's own `mailbox_element_vals`) and tells its connection's gate
-/// when it is consumed, as `counted_delivery` does.
+/// A one-element message from a peer that holds its value in the mailbox element itself (as
+/// CAF's own `mailbox_element_vals`), in a block of its connection's `delivery_pool`, and tells
+/// its connection's gate when it is consumed, as `counted_delivery` does. Made by `make`.
 template <class T>
 class counted_value final : public caf::mailbox_element,
                             public caf::detail::tuple_vals_impl<caf::type_erased_tuple, T> {
 public:
-  counted_value(delivery_header&& header, T&& value)
-      : caf::mailbox_element(std::move(header.sender), header.mid, {}),
-        caf::detail::tuple_vals_impl<caf::type_erased_tuple, T>(std::move(value)),
-        gate_(std::move(header.gate)) {
-    gate_->delivered();
+  static_assert(sizeof(T) <= 32, "a counted_value must fit a delivery_pool block");
+
+  /// A new element in a block of `header.gate`'s pool (on the broker's thread).
+  static caf::mailbox_element_ptr make(delivery_header&& header, T&& value) {
+    auto* block = header.gate->pool().take();
+    return caf::mailbox_element_ptr{::new (block)
+                                      counted_value(std::move(header), std::move(value))};
   }
-  ~counted_value() override { gate_->consumed(); }
+
+  /// Unsized: a block is returned to the allocator whatever the type it held (only if an
+  /// element is deleted other than by `request_deletion`).
+  static void operator delete(void* block) noexcept { ::operator delete(block); }
+
+  ~counted_value() override {
+    if (gate_) // (null when request_deletion took it)
+      gate_->consumed();
+  }
 
   caf::type_erased_tuple& content() override { return *this; }
   const caf::type_erased_tuple& content() const override { return *this; }
@@ -104,7 +120,24 @@ public:
     return caf::make_message(std::get<0>(this->data()));
   }
 
+  /// How CAF disposes of a mailbox element: destroys it and gives its block back to the pool.
+  void request_deletion(bool) const noexcept override {
+    auto* self = const_cast<counted_value*>(this);
+    auto gate = std::move(self->gate_); // keeps the pool alive past the destructor
+    self->~counted_value();
+    gate->consumed();
+    gate->pool().give(self);
+  }
+
 private:
+  counted_value(delivery_header&& header, T&& value)
+      : caf::mailbox_element(std::move(header.sender), header.mid, {}),
+        caf::detail::tuple_vals_impl<caf::type_erased_tuple, T>(std::move(value)),
+        gate_(std::move(header.gate)) {
+    static_assert(sizeof(counted_value) <= delivery_pool::block_size);
+    gate_->delivered();
+  }
+
   caf::intrusive_ptr<inbox_gate> gate_;
 };
 
