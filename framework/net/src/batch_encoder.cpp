@@ -136,7 +136,8 @@ caf::error batch_encoder::add(const message_view& msg, uint32_t frame_limit,
 
 void batch_encoder::commit(const message_view& msg, std::size_t size, std::size_t extra) {
   auto old = tables_.size();
-  tables_.resize(old + extra);
+  if (extra > 0) // a stream's messages add nothing to the tables
+    tables_.resize(old + extra);
   char* t = tables_.data() + old;
   for (auto type : new_types_) {
     t = we::put_string_element(t, wf::batch_type_urls, type);

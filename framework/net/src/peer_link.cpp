@@ -72,10 +72,12 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
     bounce(*what, err);
     return;
   }
-  if (auto err = admit(guard)) {
-    guard.unlock();
-    bounce(*what, err);
-    return;
+  if (outbox_.bytes() > cfg_.high_watermark) { // (below it, no error object per message)
+    if (auto err = admit(guard)) {
+      guard.unlock();
+      bounce(*what, err);
+      return;
+    }
   }
   bool newly_exported = false;
   if (what->sender && !msg.reply_to) {
