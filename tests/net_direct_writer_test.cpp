@@ -15,14 +15,14 @@
 #include <google/protobuf/wrappers.pb.h>
 
 #include "direct_writer.hpp"
-#include "outgoing.hpp"
 #include "troupe/net/error.hpp"
 #include "troupe/wire.pb.h"
 
 using namespace std::chrono_literals;
 using troupe::net::detail::broker_write_state;
 using troupe::net::detail::direct_writer;
-using troupe::net::detail::outgoing;
+using troupe::net::detail::message_view;
+using troupe::net::detail::payload_view;
 
 namespace {
 
@@ -61,19 +61,31 @@ struct socket_pair {
   int theirs = -1;
 };
 
-/// A message for the actor named `name` on the peer whose payload is one StringValue `text`.
-outgoing message_to(std::string name, const std::string& text, uint64_t request_id = 0) {
-  google::protobuf::StringValue value;
-  value.set_value(text);
-  outgoing item;
-  item.name = std::move(name);
-  item.request_id = request_id;
-  item.sender_id = request_id != 0 ? 7 : 0;
-  item.type_urls.push_back(string_url);
-  item.bytes = value.SerializeAsString();
-  item.ends.push_back(static_cast<uint32_t>(item.bytes.size()));
-  return item;
-}
+/// A message for the actor named `name` on the peer whose payload is one StringValue `text`;
+/// it converts to the view the writer takes (valid while it lives).
+struct message_to {
+  message_to(std::string target, const std::string& text, uint64_t request = 0)
+      : name(std::move(target)), request_id(request) {
+    google::protobuf::StringValue value;
+    value.set_value(text);
+    bytes = value.SerializeAsString();
+  }
+
+  operator message_view() {
+    payload = payload_view{string_url, bytes};
+    message_view msg;
+    msg.target.name = name;
+    msg.request_id = request_id;
+    msg.sender_id = request_id != 0 ? 7 : 0;
+    msg.payload = std::span<const payload_view>{&payload, 1};
+    return msg;
+  }
+
+  std::string name;
+  uint64_t request_id;
+  std::string bytes;
+  payload_view payload;
+};
 
 /// The broker's report for an idle, established connection on `fd`.
 broker_write_state idle_on(int fd) {

@@ -12,18 +12,7 @@ using detail::protocol;
 
 namespace {
 
-const std::string int32_url = "type.googleapis.com/google.protobuf.Int32Value";
-const std::string string_url = "type.googleapis.com/google.protobuf.StringValue";
 const std::string point_url = "type.googleapis.com/troupe.test.Point";
-
-message_view to_name(std::string_view name, std::span<const payload_view> payload,
-                     uint64_t sender = 0) {
-  message_view m;
-  m.target.name = name;
-  m.sender_id = sender;
-  m.payload = payload;
-  return m;
-}
 
 troupe::wire::Batch only_batch(side& s) {
   auto frames = parse_frames(s.take());

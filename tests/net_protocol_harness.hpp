@@ -8,8 +8,10 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol.hpp"
@@ -243,6 +245,20 @@ inline std::vector<wire::Frame> parse_frames(const std::string& bytes) {
   if (i != bytes.size())
     throw std::runtime_error("parse_frames: trailing bytes in the output");
   return frames;
+}
+
+/// Type URLs of the payloads the protocol tests send.
+inline const std::string int32_url = "type.googleapis.com/google.protobuf.Int32Value";
+inline const std::string string_url = "type.googleapis.com/google.protobuf.StringValue";
+
+/// A message to the actor named `name` on the peer, from `sender` (0: none).
+inline detail::message_view
+to_name(std::string_view name, std::span<const detail::payload_view> payload, uint64_t sender = 0) {
+  detail::message_view m;
+  m.target.name = name;
+  m.sender_id = sender;
+  m.payload = payload;
+  return m;
 }
 
 /// A Hello as a connector of `incarnation` would send it, with the given nonce.

@@ -17,8 +17,6 @@ using detail::payload_view;
 
 namespace {
 
-const std::string int32_url = "type.googleapis.com/google.protobuf.Int32Value";
-
 /// Int32Value{value: n} (n < 2^28, so its varint fits the 4 bytes reserved here).
 std::string int32_value(uint32_t n) {
   std::string bytes{"\x08"};

@@ -21,6 +21,9 @@ set(troupe_net_test_sources
   net_auth_test.cpp
   net_flow_test.cpp
   net_direct_writer_test.cpp
+  net_link_outbox_test.cpp
+  net_delivery_test.cpp
+  net_batch_reader_test.cpp
   net_direct_send_test.cpp
   net_netns_test.cpp)
 

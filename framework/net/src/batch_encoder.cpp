@@ -81,7 +81,10 @@ std::size_t batch_encoder::plan(const message_view& msg) {
   }
   sender_slot_ = {};
   if (msg.sender_id != 0) {
-    if (auto i = senders_.find(msg.sender_id); i != senders_.end()) {
+    if (msg.sender_id == last_sender_.id) { // a stream: skip the hashing
+      sender_slot_ = {last_sender_.index + 1, false};
+    } else if (auto i = senders_.find(msg.sender_id); i != senders_.end()) {
+      last_sender_ = {msg.sender_id, i->second};
       sender_slot_ = {i->second + 1, false};
     } else {
       sender_slot_ = {static_cast<uint32_t>(senders_.size()) + 1, true};
@@ -133,7 +136,8 @@ caf::error batch_encoder::add(const message_view& msg, uint32_t frame_limit,
 
 void batch_encoder::commit(const message_view& msg, std::size_t size, std::size_t extra) {
   auto old = tables_.size();
-  tables_.resize(old + extra);
+  if (extra > 0) // a stream's messages add nothing to the tables
+    tables_.resize(old + extra);
   char* t = tables_.data() + old;
   for (auto type : new_types_) {
     t = we::put_string_element(t, wf::batch_type_urls, type);
@@ -194,6 +198,7 @@ void batch_encoder::reset() {
   clear_and_trim(body_);
   last_type_ = {};
   last_name_ = {};
+  last_sender_ = {};
   types_.clear();
   names_.clear();
   senders_.clear();

@@ -35,6 +35,9 @@ public:
   /// Number of messages in the open batch.
   std::size_t messages() const { return count_; }
 
+  /// Bytes the open batch's messages and tables take so far (its frame adds a few more).
+  std::size_t bytes() const { return tables_.size() + body_.size(); }
+
 private:
   struct string_hash {
     using is_transparent = void;
@@ -70,6 +73,11 @@ private:
   string_table names_;
   last_hit last_type_;
   last_hit last_name_;
+  /// The sender found last (id 0: none).
+  struct {
+    uint64_t id = 0;
+    uint32_t index = 0;
+  } last_sender_;
   std::unordered_map<uint64_t, uint32_t> senders_;
   // The plan of the message being added: table indices of its types, name and sender.
   std::vector<slot> type_slots_;

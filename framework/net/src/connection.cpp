@@ -74,19 +74,18 @@ void connection::log(std::string_view what) const {
   std::cerr << "[troupe.net] " << peer_address << ": " << what << '\n';
 }
 
-caf::strong_actor_ptr connection::resolve(const actor_target& target) {
+const caf::strong_actor_ptr& connection::resolve(const actor_target& target) {
   // A batch usually goes to one actor: remember the last target during one read.
   if (target.name.empty() ? target.id == last_target_.first && last_target_.second.empty()
                           : target.name == last_target_.second) {
     if (last_target_actor_)
       return last_target_actor_;
   }
-  auto result = !target.name.empty() ? broker_.state().sys.registry().find(target.name)
-                : link               ? link->exported(target.id)
-                                     : nullptr;
+  last_target_actor_ = !target.name.empty() ? broker_.state().sys.registry().find(target.name)
+                       : link               ? link->exported(target.id)
+                                            : nullptr;
   last_target_ = {target.id, std::string{target.name}};
-  last_target_actor_ = result;
-  return result;
+  return last_target_actor_;
 }
 
 caf::strong_actor_ptr connection::sender_proxy(uint64_t id) {
@@ -106,7 +105,7 @@ void connection::end_of_read() {
 void connection::on_handshake_done(uint64_t peer_incarnation, std::string_view peer_endpoint) {
   if (!link)
     link = broker_.state().adopt_inbound(std::string{peer_endpoint}, peer_incarnation);
-  if (!link->mark_up(peer_incarnation)) {
+  if (!link->mark_up(peer_incarnation, proto.send_limit())) {
     // The link's other connection reached another process at that endpoint (it restarted while
     // both connections were being made): this one ends, the link lives on the other.
     close_reason = make_error(error_code::handshake_failed,
@@ -118,14 +117,38 @@ void connection::on_handshake_done(uint64_t peer_incarnation, std::string_view p
 }
 
 void connection::on_message(const message_view& msg) {
-  auto target = resolve(msg.target);
+  const auto& target = resolve(msg.target); // no reference count per message
   if (!target) {
     auto what = msg.target.name.empty() ? "actor id " + std::to_string(msg.target.id)
                                         : "name '" + std::string{msg.target.name} + "'";
     proto.reject(msg, error_code::unknown_target, "no actor with " + what);
     return;
   }
-  auto content = decode(broker_.state().types->table(), msg.payload);
+  caf::strong_actor_ptr sender;
+  if (msg.sender_id != 0 || msg.request_id != 0)
+    sender = sender_proxy(msg.sender_id);
+  auto mid = msg.request_id != 0 ? caf::make_message_id(msg.request_id) : caf::make_message_id();
+  const auto& types = broker_.state().types->table();
+  if (msg.payload.size() == 1) {
+    // One element of a built-in type (the common case): decoded into the mailbox element.
+    // A stream has one type: compare with the last one found (the registry's own string)
+    // rather than hash the URL.
+    const auto& url = msg.payload[0].type_url;
+    if (last_type_ == nullptr || url != last_type_->type_url)
+      last_type_ = types.find(url);
+    const auto* entry = last_type_;
+    if (entry != nullptr && entry->deliver != nullptr) {
+      delivery_header header{std::move(sender), mid, gate};
+      caf::mailbox_element_ptr element;
+      if (auto err = entry->deliver(*entry, msg.payload[0].value, header, element)) {
+        proto.reject(msg, error_code::malformed_payload, broker_.state().sys.engine().render(err));
+        return;
+      }
+      target->enqueue(std::move(element), broker_.context());
+      return;
+    }
+  }
+  auto content = decode(types, msg.payload);
   if (!content) {
     auto code = content.error().category() == net_error_category
                   ? static_cast<error_code>(content.error().code())
@@ -133,10 +156,6 @@ void connection::on_message(const message_view& msg) {
     proto.reject(msg, code, broker_.state().sys.engine().render(content.error()));
     return;
   }
-  caf::strong_actor_ptr sender;
-  if (msg.sender_id != 0 || msg.request_id != 0)
-    sender = sender_proxy(msg.sender_id);
-  auto mid = msg.request_id != 0 ? caf::make_message_id(msg.request_id) : caf::make_message_id();
   // Counted until the target has handled it: the broker stops reading while too many wait.
   target->enqueue(caf::mailbox_element_ptr{new counted_delivery{std::move(sender), mid,
                                                                 std::move(*content), gate}},
@@ -171,7 +190,7 @@ void connection::on_monitor(const actor_target& target) {
   auto who = resolve(target);
   if (!who) {
     link->send_control(
-      down_frame(target.id, name, make_error(error_code::unknown_target, "no such actor")));
+      down_item(target.id, name, make_error(error_code::unknown_target, "no such actor")));
     return;
   }
   if (watched_.size() >= prune_at_) {

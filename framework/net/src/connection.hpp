@@ -16,6 +16,7 @@
 namespace troupe::net::detail {
 
 class node_broker;
+struct type_entry;
 
 /// One connection of the node's broker: its protocol state machine and what the protocol
 /// reports, turned into deliveries to local actors and into the link's bookkeeping.
@@ -88,8 +89,9 @@ public:
   void hand_over_monitors(connection& to);
 
 private:
-  /// The local actor `target` names (registry name or exported id), or null.
-  caf::strong_actor_ptr resolve(const actor_target& target);
+  /// The local actor `target` names (registry name or exported id), or null; valid until the
+  /// next call or `end_of_read`.
+  const caf::strong_actor_ptr& resolve(const actor_target& target);
   /// The proxy of the peer's actor `id` (remembered for the rest of the read).
   caf::strong_actor_ptr sender_proxy(uint64_t id);
   /// Logs a problem with this peer (bad input, failed handshake) with its address.
@@ -99,6 +101,9 @@ private:
   std::pair<uint64_t, std::string> last_target_;
   caf::strong_actor_ptr last_target_actor_;
   uint64_t last_sender_id_ = 0;
+  /// The type found last for a message's only payload (the registry's entries live as long
+  /// as the node).
+  const type_entry* last_type_ = nullptr;
   caf::strong_actor_ptr last_sender_;
   /// Attaches a `peer_monitor` for this connection's peer, which named `who` by `target_id`
   /// or `name`.

@@ -28,10 +28,9 @@ bool direct_writer::may_write() const {
   return credit_ || std::chrono::steady_clock::now() - last_write_ >= quiet_period_;
 }
 
-caf::expected<direct_writer::outcome> direct_writer::write(const outgoing& item) {
-  error_view err;
+caf::expected<direct_writer::outcome> direct_writer::write(const message_view& msg) {
   frame_.clear();
-  if (auto failed = encode_alone(encoder_, view_of(item, payload_, err), send_limit_, frame_))
+  if (auto failed = encode_alone(encoder_, msg, send_limit_, frame_))
     return failed;
   ssize_t n = 0;
   do {

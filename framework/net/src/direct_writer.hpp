@@ -8,7 +8,6 @@
 #include <caf/expected.hpp>
 
 #include "batch_encoder.hpp"
-#include "outgoing.hpp"
 #include "protocol.hpp"
 
 namespace troupe::net::detail {
@@ -87,9 +86,9 @@ public:
   /// The caller also checks that nothing is queued.
   bool may_write() const;
 
-  /// Encodes `item` (a message) as a frame of its own and writes what the socket takes now.
+  /// Encodes `msg` as a frame of its own and writes what the socket takes now.
   /// Errors: those of `encode_alone` (the peer would refuse the message; nothing is written).
-  caf::expected<outcome> write(const outgoing& item);
+  caf::expected<outcome> write(const message_view& msg);
 
   // -- the broker's side --------------------------------------------------------------------
 
@@ -126,7 +125,6 @@ private:
   batch_encoder encoder_;
   std::vector<char> frame_;
   std::vector<char> rest_;
-  std::vector<payload_view> payload_;
   uint64_t writes_ = 0;
   uint64_t partial_writes_ = 0;
 };

@@ -99,6 +99,8 @@ detail::node_settings read_settings(const caf::actor_system_config& cfg) {
     std::min(caf::get_or(cfg, "troupe.net.low-watermark", w.low_watermark), w.high_watermark);
   w.send_timeout = millis(cfg, "troupe.net.send-timeout", w.send_timeout);
   w.max_message_size = p.max_frame_size;
+  w.max_batch_bytes = p.max_batch_bytes;
+  w.max_batch_messages = p.max_batch_messages;
   s.reconnect_delay = millis(cfg, "troupe.net.reconnect-delay", s.reconnect_delay);
   s.reconnect_cap = millis(cfg, "troupe.net.reconnect-cap", s.reconnect_cap);
   s.inbox_high_watermark = std::max(

@@ -38,6 +38,9 @@ void cut(int fd) {
 /// How long a stopping node waits for its last frames (Goodbyes) to be written.
 constexpr auto stop_grace = std::chrono::milliseconds{200};
 
+/// The broker's buffer of a link's frames keeps at most this much capacity between drains.
+constexpr size_t frames_keep_capacity = 1024 * 1024;
+
 /// Bytes asked for per read: many frames per read, one handler run per 64 KiB at most.
 constexpr uint32_t read_size = 64 * 1024;
 
@@ -123,46 +126,26 @@ void node_broker::write_out(connection& conn, bool keep) {
 
 void node_broker::drain(connection& conn) {
   auto& link = conn.link;
+  // A closed protocol writes nothing more: what is queued stays in the link, whose senders
+  // learn it when the connection's close fails the link (or it drains into another one).
   if (!link)
     return;
+  if (conn.proto.current_state() == protocol::state::closed) {
+    write_out(conn, true);
+    return;
+  }
   if (conn.in_flight + conn.proto.held_bytes() > state_->settings.window.high_watermark) {
     write_out(conn, true); // the rest of a partial direct write, if any, cannot wait
     return; // data_transferred_msg drains again once the peer read enough.
   }
-  auto items = link->take_queue();
-  std::vector<payload_view> payload;
-  for (auto& item : items) {
-    switch (item.what) {
-    case outgoing::kind::message: {
-      error_view err;
-      auto msg = view_of(item, payload, err);
-      if (auto failed = conn.proto.add_message(msg)) {
-        // Only reachable when the peer's frame limit is below ours; the sender learns it.
-        if (item.request_id != 0) {
-          if (auto [who, mid] = link->take_pending(item.request_id); who)
-            who->enqueue(nullptr, mid.response_id(), caf::make_message(failed), context());
-        } else if (item.sender) {
-          item.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(failed),
-                               context());
-        }
-      }
-      break;
-    }
-    case outgoing::kind::monitor:
-      conn.proto.send_monitor(actor_target{item.target_id, item.name});
-      break;
-    case outgoing::kind::demonitor:
-      conn.proto.send_demonitor(actor_target{item.target_id, item.name});
-      break;
-    case outgoing::kind::down: {
-      conn.proto.send_down(actor_target{item.target_id, item.name}, item.error->view());
-      break;
-    }
-    case outgoing::kind::lookup:
-      conn.proto.send_lookup(item.name, item.request_id);
-      break;
-    }
-  }
+  // The link's frames are encoded already (by their senders): they go after what the protocol
+  // wrote before (replies of its own, control frames), in one write.
+  // What goes out now is reported by a data_transferred_msg, which drains again.
+  link->take_queue(frames_, conn.in_flight > 0 || !conn.proto.output().empty());
+  conn.proto.write_frames(frames_);
+  frames_.clear();
+  if (frames_.capacity() > frames_keep_capacity)
+    std::vector<char>{}.swap(frames_);
   conn.proto.flush();
   write_out(conn, true);
 }
@@ -429,8 +412,9 @@ caf::behavior node_broker::make_behavior() {
         finish_stop_if_drained();
         return;
       }
-      if (conn.link && conn.link->backlog() > 0 &&
-          conn.in_flight <= state_->settings.window.low_watermark &&
+      // The link leaves waking the broker to this message while the broker writes (see
+      // take_queue): drain even if nothing is queued, so that the link learns it is idle.
+      if (conn.link && conn.in_flight <= state_->settings.window.low_watermark &&
           target_of(conn.link.get()) == &conn)
         drain(conn);
       else if (conn.in_flight == 0)

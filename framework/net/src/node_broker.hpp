@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/io/broker.hpp>
 
@@ -14,9 +15,9 @@ class connection;
 
 /// The node's broker: owns every listening socket and connection of the node and runs on
 /// CAF's I/O thread (the middleman's multiplexer). It parses what arrives with each
-/// connection's `protocol` and delivers it to local actors, drains the links' queues into
-/// batched frames while the connection's send window has room, and runs the timers (heartbeats,
-/// silence and handshake bounds).
+/// connection's `protocol` and delivers it to local actors, hands the frames that the links'
+/// senders encoded to the socket while the connection's send window has room, and runs the
+/// timers (heartbeats, silence and handshake bounds).
 class node_broker : public caf::io::broker {
 public:
   node_broker(caf::actor_config& cfg, std::shared_ptr<node_state> state);
@@ -67,6 +68,8 @@ private:
   bool finish_after_turn_ = false;
 
   std::shared_ptr<node_state> state_;
+  /// A link's frames on their way from its outbox to a connection's output (reused).
+  std::vector<char> frames_;
   bool stopped_ = false;
   bool finished_ = false;
   std::unordered_map<caf::io::connection_handle, std::unique_ptr<connection>> connections_;

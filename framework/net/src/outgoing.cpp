@@ -1,8 +1,6 @@
 #include "outgoing.hpp"
 
-#include <caf/type_erased_tuple.hpp>
-
-#include "payload_codec.hpp"
+#include "wire_frames.hpp"
 
 namespace troupe::net::detail {
 
@@ -13,45 +11,25 @@ caf::error error_from_view(const error_view& x) {
   return result;
 }
 
-message_view view_of(const outgoing& item, std::vector<payload_view>& payload, error_view& err) {
-  payload.clear();
-  uint32_t begin = 0;
-  for (size_t i = 0; i < item.ends.size(); ++i) {
-    payload.push_back(payload_view{
-      item.type_urls[i], std::string_view{item.bytes}.substr(begin, item.ends[i] - begin)});
-    begin = item.ends[i];
+void write_control(const outgoing& item, std::vector<char>& sink) {
+  actor_target target{item.target_id, item.name};
+  switch (item.what) {
+  case outgoing::kind::monitor:
+    write_frame(monitor_frame(target), sink);
+    break;
+  case outgoing::kind::demonitor:
+    write_frame(demonitor_frame(target), sink);
+    break;
+  case outgoing::kind::down:
+    write_frame(down_frame(target, item.error ? item.error->view() : error_view{}), sink);
+    break;
+  case outgoing::kind::lookup:
+    write_frame(lookup_frame(item.name, item.request_id), sink);
+    break;
   }
-  message_view msg;
-  msg.target = actor_target{item.target_id, item.name};
-  msg.sender_id = item.sender_id;
-  msg.request_id = item.request_id;
-  msg.reply_to = item.reply_to;
-  msg.payload = payload;
-  if (item.error) {
-    err = item.error->view();
-    msg.error = &err;
-  }
-  return msg;
 }
 
-caf::error encode_into(outgoing& item, const type_table& types,
-                       const caf::type_erased_tuple& content) {
-  // One scratch buffer per thread: encoding allocates nothing once it has grown.
-  thread_local encoded_message scratch;
-  if (auto err = encode(types, content, scratch))
-    return err;
-  auto payloads = scratch.payloads();
-  item.type_urls.reserve(payloads.size());
-  item.ends.reserve(payloads.size());
-  for (auto& p : payloads) {
-    item.type_urls.push_back(p.type_url);
-    item.bytes.append(p.value);
-    item.ends.push_back(static_cast<uint32_t>(item.bytes.size()));
-  }
-  return caf::none;
-}
-
-outgoing down_frame(uint64_t id, std::string name, const caf::error& reason) {
+outgoing down_item(uint64_t id, std::string name, const caf::error& reason) {
   outgoing item;
   item.what = outgoing::kind::down;
   item.target_id = id;

@@ -1,5 +1,7 @@
 #include "peer_link.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
@@ -9,6 +11,7 @@
 
 #include "broker_messages.hpp"
 #include "engine_thread.hpp"
+#include "payload_codec.hpp"
 #include "remote_proxy.hpp"
 #include "troupe/extension.hpp"
 #include "troupe/net/error.hpp"
@@ -18,7 +21,9 @@ namespace troupe::net::detail {
 peer_link::peer_link(caf::actor_system& sys, const type_table& types, caf::actor broker,
                      std::string endpoint, window_config cfg)
     : sys_(sys), types_(types), broker_(caf::actor_cast<caf::weak_actor_ptr>(broker)),
-      endpoint_(std::move(endpoint)), cfg_(cfg) {}
+      endpoint_(std::move(endpoint)), cfg_(cfg),
+      outbox_(cfg.max_batch_bytes, cfg.max_batch_messages,
+              static_cast<uint32_t>(std::max<size_t>(cfg.max_message_size, min_frame_size))) {}
 
 peer_link::~peer_link() = default;
 
@@ -35,29 +40,30 @@ void peer_link::bounce(caf::mailbox_element& what, const caf::error& err) {
 
 void peer_link::send(uint64_t target_id, const std::string& target_name,
                      caf::mailbox_element_ptr what) {
-  outgoing item;
+  // Encoded on the sender's thread into buffers it reuses: a stream of messages allocates
+  // nothing here once they have grown.
+  thread_local encoded_message payload;
+  message_view msg;
+  error_fields err_fields;
+  error_view err_view;
   auto& content = what->content();
   if (what->mid.is_response()) {
     // A local actor answers a request that came from the peer: route it back by its id.
-    item.reply_to = what->mid.request_id().integer_value() & caf::message_id::request_id_mask;
-    if (content.match_elements<caf::error>())
-      item.error = to_error_fields(content.get_as<caf::error>(0));
+    msg.reply_to = what->mid.request_id().integer_value() & caf::message_id::request_id_mask;
+    if (content.match_elements<caf::error>()) {
+      err_fields = to_error_fields(content.get_as<caf::error>(0));
+      err_view = err_fields.view();
+      msg.error = &err_view;
+    }
   } else {
-    item.target_id = target_id;
-    item.name = target_name;
+    msg.target = actor_target{target_id, target_name};
   }
-  if (!item.error) {
-    if (auto err = encode_into(item, types_, content)) {
+  if (msg.error == nullptr) {
+    if (auto err = encode(types_, content, payload)) {
       bounce(*what, err);
       return;
     }
-  }
-  if (item.weight() > cfg_.max_message_size) {
-    bounce(*what,
-           make_error(error_code::frame_too_large, "a message of " + std::to_string(item.weight()) +
-                                                     " bytes exceeds the frame limit of " +
-                                                     std::to_string(cfg_.max_message_size)));
-    return;
+    msg.payload = payload.payloads();
   }
   std::unique_lock guard{mtx_};
   if (failure_) {
@@ -66,30 +72,41 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
     bounce(*what, err);
     return;
   }
-  if (auto err = admit(guard)) {
-    guard.unlock();
-    bounce(*what, err);
-    return;
+  if (outbox_.bytes() > cfg_.high_watermark) { // (below it, no error object per message)
+    if (auto err = admit(guard)) {
+      guard.unlock();
+      bounce(*what, err);
+      return;
+    }
   }
   bool newly_exported = false;
-  if (what->sender && !item.reply_to) {
-    item.sender_id = what->sender->id();
-    newly_exported =
-      exported_.emplace(item.sender_id, caf::actor_cast<caf::weak_actor_ptr>(what->sender)).second;
+  if (what->sender && !msg.reply_to) {
+    msg.sender_id = what->sender->id();
+    if (!exported_.contains(msg.sender_id)) { // (a stream's sender is exported once)
+      exported_.emplace(msg.sender_id, caf::actor_cast<caf::weak_actor_ptr>(what->sender));
+      newly_exported = true;
+    }
   }
+  bool plain = !what->mid.is_response();
   if (what->mid.is_request() && what->sender) {
-    item.request_id = next_request_id_++;
+    msg.request_id = next_request_id_++;
     pending_.emplace(
-      item.request_id,
+      msg.request_id,
       pending_request{caf::actor_cast<caf::weak_actor_ptr>(what->sender), what->mid});
-    item.sender = what->sender;
-  } else if (!what->mid.is_response()) {
-    item.sender = what->sender;
+    plain = false;
   }
   bool wake = false;
   caf::error failed;
-  if (!try_direct(item, wake, failed))
-    wake = push_locked(std::move(item));
+  if (!try_direct(msg, wake, failed)) {
+    // A plain message's sender learns if it never leaves (requests fail by their id).
+    static const caf::strong_actor_ptr nobody;
+    failed = outbox_.add_message(msg, plain ? what->sender : nobody);
+    if (failed && msg.request_id != 0)
+      pending_.erase(msg.request_id);
+    if (!failed)
+      wake = queued_locked();
+    queued_bytes_.store(outbox_.bytes(), std::memory_order_release);
+  }
   guard.unlock();
   if (wake)
     wake_broker();
@@ -102,18 +119,18 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
   }
 }
 
-bool peer_link::try_direct(outgoing& item, bool& wake, caf::error& failed) {
-  // Queued items go first: a message may overtake none of them. The direct writer is idle only
+bool peer_link::try_direct(const message_view& msg, bool& wake, caf::error& failed) {
+  // Queued frames go first: a message may overtake none of them. The direct writer is idle only
   // while the broker holds no unwritten bytes for the connection and did not take the queue
   // without writing it yet; the broker reports both under this lock.
-  if (!queue_.empty() || !direct_.may_write())
+  if (!outbox_.empty() || !direct_.may_write())
     return false;
-  auto done = direct_.write(item);
+  auto done = direct_.write(msg);
   if (!done) {
     // The peer would refuse it (its frame limit is below ours, a name that is not UTF-8): the
-    // sender learns it, as when the broker's drain finds it.
-    if (item.request_id != 0)
-      pending_.erase(item.request_id);
+    // sender learns it, as when the outbox refuses it.
+    if (msg.request_id != 0)
+      pending_.erase(msg.request_id);
     failed = std::move(done.error());
     return true;
   }
@@ -136,21 +153,21 @@ void peer_link::unexport(uint64_t id) {
 }
 
 caf::error peer_link::admit(std::unique_lock<std::mutex>& guard) {
-  if (backlog_ <= cfg_.high_watermark)
+  if (outbox_.bytes() <= cfg_.high_watermark)
     return caf::none;
   if (on_engine_thread()) {
     // A CAF thread must never park: actors may queue up to the hard limit, then their sends
     // fail with `overloaded` (memory stays bounded, and the sender learns it).
-    if (backlog_ <= cfg_.high_watermark * window_config::hard_limit_factor)
+    if (outbox_.bytes() <= cfg_.high_watermark * window_config::hard_limit_factor)
       return caf::none;
     return make_error(error_code::overloaded, endpoint_ + ": the send window is full");
   }
   // Outside CAF (main, a scoped actor's thread): wait for room like a blocking write.
   room_.wait_for(guard, cfg_.send_timeout,
-                 [this] { return failure_ || backlog_ <= cfg_.low_watermark; });
+                 [this] { return failure_ || outbox_.bytes() <= cfg_.low_watermark; });
   if (failure_)
     return failure_;
-  if (backlog_ > cfg_.low_watermark) {
+  if (outbox_.bytes() > cfg_.low_watermark) {
     // Waited its time: this message still goes (one per waiting thread), and sends by
     // address fail as `overloaded` until the backlog drains.
     overloaded_ = true;
@@ -159,8 +176,12 @@ caf::error peer_link::admit(std::unique_lock<std::mutex>& guard) {
 }
 
 bool peer_link::admit_or_notify(const caf::strong_actor_ptr& waiter) {
+  // Without the lock while there is room (every send of a stream asks): a stale value lets
+  // one more message pass at most, which `admit` still bounds.
+  if (queued_bytes_.load(std::memory_order_relaxed) <= cfg_.high_watermark)
+    return true;
   std::lock_guard guard{mtx_};
-  if (failure_ || backlog_ <= cfg_.high_watermark)
+  if (failure_ || outbox_.bytes() <= cfg_.high_watermark)
     return true;
   room_waiters_.emplace_back(waiter.get()); // weak: a waiter that exits is not kept
   return false;
@@ -175,7 +196,11 @@ void peer_link::notify_room(std::vector<caf::weak_actor_ptr>& waiters) {
 
 void peer_link::send_control(outgoing item) {
   std::unique_lock guard{mtx_};
-  if (failure_ || !push_locked(std::move(item)))
+  if (failure_)
+    return;
+  outbox_.add_control(item);
+  queued_bytes_.store(outbox_.bytes(), std::memory_order_release);
+  if (!queued_locked())
     return;
   guard.unlock();
   wake_broker();
@@ -197,16 +222,16 @@ uint64_t peer_link::start_lookup(const std::string& name, caf::strong_actor_ptr 
   pending_.emplace(item.request_id,
                    pending_request{caf::actor_cast<caf::weak_actor_ptr>(requester), mid});
   auto id = item.request_id;
-  if (push_locked(std::move(item))) {
+  outbox_.add_control(item);
+  queued_bytes_.store(outbox_.bytes(), std::memory_order_release);
+  if (queued_locked()) {
     guard.unlock();
     wake_broker();
   }
   return id;
 }
 
-bool peer_link::push_locked(outgoing&& item) {
-  backlog_ += item.weight();
-  queue_.push_back(std::move(item));
+bool peer_link::queued_locked() {
   return !std::exchange(wake_pending_, true);
 }
 
@@ -275,22 +300,23 @@ caf::strong_actor_ptr peer_link::exported(uint64_t id) {
 
 // -- broker side ----------------------------------------------------------------------------
 
-std::vector<outgoing> peer_link::take_queue() {
-  std::vector<outgoing> result;
+void peer_link::take_queue(std::vector<char>& out, bool writing) {
   std::vector<caf::weak_actor_ptr> waiters;
   {
     std::lock_guard guard{mtx_};
-    result.swap(queue_);
-    if (!result.empty())
+    bool took = !outbox_.empty();
+    if (took)
       direct_.mark_busy(); // until the broker has written what it took
-    backlog_ = 0;
-    wake_pending_ = false; // The next item queued wakes the broker again.
+    outbox_.take(out);
+    queued_bytes_.store(0, std::memory_order_release);
+    // While the broker writes, CAF's report of the write makes it drain again: a stream then
+    // costs no wake-up of the I/O thread per drain. Once it is idle, the next item wakes it.
+    wake_pending_ = took || writing;
     overloaded_ = false;
     waiters.swap(room_waiters_);
   }
   room_.notify_all();
   notify_room(waiters);
-  return result;
 }
 
 std::pair<caf::strong_actor_ptr, caf::message_id> peer_link::take_pending(uint64_t id) {
@@ -325,12 +351,13 @@ std::pair<uint64_t, uint64_t> peer_link::direct_writes() const {
   return {direct_.writes(), direct_.partial_writes()};
 }
 
-bool peer_link::mark_up(uint64_t incarnation) {
+bool peer_link::mark_up(uint64_t incarnation, uint32_t send_limit) {
   std::lock_guard guard{mtx_};
   if (incarnation_ != 0 && incarnation_ != incarnation)
     return false;
   up_ = true;
   incarnation_ = incarnation;
+  outbox_.set_frame_limit(send_limit);
   return true;
 }
 
@@ -338,7 +365,7 @@ void peer_link::fail(const caf::error& reason) {
   std::unordered_map<uint64_t, pending_request> pending;
   std::unordered_map<uint64_t, caf::weak_actor_ptr> proxies;
   std::unordered_map<std::string, caf::weak_actor_ptr> routes;
-  std::vector<outgoing> queue;
+  std::vector<link_outbox::sender_run> lost;
   std::vector<caf::weak_actor_ptr> waiters;
   {
     std::lock_guard guard{mtx_};
@@ -350,9 +377,9 @@ void peer_link::fail(const caf::error& reason) {
     pending.swap(pending_);
     proxies.swap(proxies_);
     routes.swap(routes_);
-    queue.swap(queue_);
+    lost = outbox_.take_lost();
+    queued_bytes_.store(0, std::memory_order_release);
     exported_.clear();
-    backlog_ = 0;
     waiters.swap(room_waiters_);
   }
   room_.notify_all();
@@ -361,9 +388,9 @@ void peer_link::fail(const caf::error& reason) {
     if (auto who = req.requester.lock())
       who->enqueue(nullptr, req.mid.response_id(), caf::make_message(reason), nullptr);
   // Plain messages that never left: their senders learn it (requests were answered above).
-  for (auto& item : queue)
-    if (item.sender && item.request_id == 0 && item.what == outgoing::kind::message)
-      item.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(reason), nullptr);
+  for (auto& run : lost)
+    for (size_t i = 0; i < run.messages; ++i)
+      run.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(reason), nullptr);
   auto kill_all = [&](auto& table) {
     for (auto& [key, weak] : table)
       if (auto proxy = weak.lock())
@@ -402,8 +429,9 @@ bool peer_link::is_up() const {
 }
 
 size_t peer_link::backlog() const {
-  std::lock_guard guard{mtx_};
-  return backlog_;
+  // Set under the lock at every change; the broker learns of new items by their wake-up,
+  // after which this shows them.
+  return queued_bytes_.load(std::memory_order_acquire);
 }
 
 bool peer_link::overloaded() const {

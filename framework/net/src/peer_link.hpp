@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <caf/weak_intrusive_ptr.hpp>
 
 #include "direct_writer.hpp"
+#include "link_outbox.hpp"
 #include "outgoing.hpp"
 
 namespace caf {
@@ -39,12 +41,17 @@ struct window_config {
   size_t low_watermark = 1024 * 1024;
   /// How long a sender outside any actor waits for room before its send fails.
   std::chrono::milliseconds send_timeout{10000};
-  /// The largest message, in bytes (the frame limit).
+  /// This node's frame limit, in bytes: messages queued before the handshake (when the peer's
+  /// limit is not known yet) are checked against it.
   size_t max_message_size = 16 * 1024 * 1024;
+  /// Batches close at this many bytes of messages or this many messages (the protocol's
+  /// `max_batch_bytes`, `max_batch_messages`).
+  size_t max_batch_bytes = 64 * 1024;
+  size_t max_batch_messages = 1000;
 };
 
 /// Everything this node shares with one peer over one connection (one incarnation of the
-/// peer): the queue of outgoing items that sender threads fill and the broker drains, the
+/// peer): the outbox of encoded frames that sender threads fill and the broker drains, the
 /// proxies of the peer's actors, the local actors the peer may address by id, and the requests
 /// pending on the peer. Thread-safe; when the connection is lost, `fail` turns every proxy's
 /// monitor into a down message, every pending request into an error, and later sends into
@@ -59,10 +66,11 @@ public:
 
   // -- sending (any thread) -----------------------------------------------------------------
 
-  /// Sends a message that a proxy of this peer received: encodes its payload here, on the
-  /// sender's thread, and queues it. `target_id`/`target_name` name the actor on the peer.
-  /// Failures reach the sender (an error reply to a request, an error message otherwise).
-  /// Above the high watermark a thread outside CAF waits for room (see `admit`).
+  /// Sends a message that a proxy of this peer received: encodes it here, on the sender's
+  /// thread, into the link's open batch (or writes it to an idle connection at once).
+  /// `target_id`/`target_name` name the actor on the peer. Failures reach the sender (an
+  /// error reply to a request, an error message otherwise). Above the high watermark a thread
+  /// outside CAF waits for room (see `admit`).
   void send(uint64_t target_id, const std::string& target_name, caf::mailbox_element_ptr what);
 
   /// True if one more message fits below the high watermark (or the link failed: the send
@@ -97,9 +105,11 @@ public:
 
   // -- broker side --------------------------------------------------------------------------
 
-  /// Moves the queued items out (the broker calls it when it has room in its window); the
-  /// next item queued wakes the broker again.
-  std::vector<outgoing> take_queue();
+  /// Moves the queued frames to the end of `out` (the broker calls it when it has room in its
+  /// window). `writing`: the broker has bytes in flight on the connection. While it writes (or
+  /// took something to write) it calls this again when CAF reports the write, so senders do
+  /// not wake it; once it is idle, the next item queued wakes it.
+  void take_queue(std::vector<char>& out, bool writing);
 
   /// Reports the broker's writes on the link's connection to the direct writer before it hands
   /// `out` to CAF (see `direct_writer::sync`: the rest of a partial direct write goes first).
@@ -118,9 +128,10 @@ public:
   /// The requester and message id of the wire request `id` (removed), or null.
   std::pair<caf::strong_actor_ptr, caf::message_id> take_pending(uint64_t id);
 
-  /// The handshake of one of the link's connections finished: the peer is `incarnation`.
-  /// Returns false if the link's peer is another incarnation (the link is left as it was).
-  bool mark_up(uint64_t incarnation);
+  /// The handshake of one of the link's connections finished: the peer is `incarnation` and
+  /// accepts frames of up to `send_limit` bytes. Returns false if the link's peer is another
+  /// incarnation (the link is left as it was).
+  bool mark_up(uint64_t incarnation, uint32_t send_limit);
 
   /// The connection is lost (or could not be made): kills every proxy and fails every pending
   /// request and every queued message with `reason`; later sends fail at once. Idempotent.
@@ -156,13 +167,13 @@ private:
     caf::message_id mid;
   };
 
-  /// Queues `item` (the lock is held); true if the caller must wake the broker (after
+  /// Something was queued (the lock is held); true if the caller must wake the broker (after
   /// unlocking), because no wake-up is pending yet.
-  bool push_locked(outgoing&& item);
-  /// Writes `item` straight to the socket if the connection is idle (the lock is held); true
+  bool queued_locked();
+  /// Writes `msg` straight to the socket if the connection is idle (the lock is held); true
   /// if it was handled (written, left to the broker, or failed with `failed`), false if it
   /// must be queued. Sets `wake` if the broker must be woken to write the rest.
-  bool try_direct(outgoing& item, bool& wake, caf::error& failed);
+  bool try_direct(const message_view& msg, bool& wake, caf::error& failed);
   /// Tells the broker that this link has queued items.
   void wake_broker();
   /// Sends a `room_notice` to every actor in `waiters`.
@@ -191,8 +202,10 @@ private:
   bool overloaded_ = false;
   uint64_t incarnation_ = 0;
   uint64_t next_request_id_ = 1;
-  size_t backlog_ = 0;
-  std::vector<outgoing> queue_;
+  /// The frames queued for the broker, encoded.
+  link_outbox outbox_;
+  /// `outbox_.bytes()` as of the last change, read without the lock by `admit_or_notify`.
+  std::atomic<size_t> queued_bytes_{0};
   /// Writes from the sender's thread while the connection is idle (under `mtx_`).
   direct_writer direct_;
   /// Actors that `admit_or_notify` turned away, told when there is room.

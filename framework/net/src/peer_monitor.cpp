@@ -19,7 +19,7 @@ void peer_monitor::actor_exited(const caf::error& reason, caf::execution_unit*) 
   // Counted out before the Down is queued: whoever learns of the Down sees the count without it.
   fired_ = true;
   held_->fetch_sub(1, std::memory_order_relaxed);
-  link_->send_control(down_frame(id_, name_, reason));
+  link_->send_control(down_item(id_, name_, reason));
 }
 
 bool peer_monitor::matches(const token& what) {

@@ -135,9 +135,6 @@ protocol_clock::time_point protocol::next_deadline() const {
   return std::min(d.next_heartbeat, d.last_received + d.cfg.silence_bound);
 }
 
-namespace {
-
-/// `protocol::add_message`'s checks and repairs, then `msg` into `batch`.
 caf::error add_checked(batch_encoder& batch, const message_view& msg, uint32_t limit,
                        std::vector<char>& sink) {
   if (msg.reply_to == 0 && msg.target.id == 0 && msg.target.name.empty())
@@ -158,8 +155,6 @@ caf::error add_checked(batch_encoder& batch, const message_view& msg, uint32_t l
   }
   return batch.add(msg, limit, sink);
 }
-
-} // namespace
 
 caf::error protocol::add_message(const message_view& msg) {
   auto& d = *impl_;
@@ -182,31 +177,19 @@ void protocol::flush() {
 }
 
 void protocol::send_monitor(const actor_target& target) {
-  wire::Frame f;
-  fill_target(f.mutable_monitor(), target);
-  impl_->send_control(f);
+  impl_->send_control(monitor_frame(target));
 }
 
 void protocol::send_demonitor(const actor_target& target) {
-  wire::Frame f;
-  fill_target(f.mutable_demonitor(), target);
-  impl_->send_control(f);
+  impl_->send_control(demonitor_frame(target));
 }
 
 void protocol::send_down(const actor_target& actor, const error_view& reason) {
-  wire::Frame f;
-  auto* d = f.mutable_down();
-  d->set_actor_id(actor.id);
-  d->set_name(to_wire_text(actor.name));
-  fill(d->mutable_reason(), reason);
-  impl_->send_control(f);
+  impl_->send_control(down_frame(actor, reason));
 }
 
 void protocol::send_lookup(std::string_view name, uint64_t request_id) {
-  wire::Frame f;
-  f.mutable_lookup()->set_name(to_wire_text(name));
-  f.mutable_lookup()->set_request_id(request_id);
-  impl_->send_control(f);
+  impl_->send_control(lookup_frame(name, request_id));
 }
 
 void protocol::send_lookup_result(uint64_t request_id, uint64_t actor_id, const error_view& error) {

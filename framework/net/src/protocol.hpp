@@ -295,6 +295,12 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// Adds `msg` to the open batch of `encoder` (closing full batches into `sink`) with the checks
+/// and repairs of `protocol::add_message`, for a peer whose frame limit is `limit`. Errors: as
+/// `add_message`'s (`frame_too_large`, `cannot_cross`, `malformed_frame`); then nothing changes.
+caf::error add_checked(batch_encoder& encoder, const message_view& msg, uint32_t limit,
+                       std::vector<char>& sink);
+
 /// Appends `msg` alone to `sink` as one Batch frame for a peer whose frame limit is `limit`, with
 /// the checks and repairs of `protocol::add_message`: the frame that a connection's protocol
 /// would write for it, made outside the protocol (a sender's thread writing straight to an idle

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "batch_encoder.hpp"
+#include "batch_reader.hpp"
 #include "frame_splitter.hpp"
 #include "handshake_crypto.hpp"
 #include "protocol.hpp"
@@ -33,6 +34,7 @@ struct protocol::impl {
   state st;
   frame_splitter splitter;
   batch_encoder batch;
+  batch_reader reader;                       // the batch being delivered
   std::vector<payload_view> payload_scratch; // views of one received message's payload
   std::vector<char> out;                     // bytes to write now
   std::vector<char> held;                    // frames waiting for the handshake
@@ -70,7 +72,8 @@ struct protocol::impl {
   bool unexpected(wire::Frame::KindCase k, std::string_view when);
   bool on_error(const wire::Error& e);
   bool on_data(const wire::Frame& f);
-  bool on_batch(const wire::Batch& b);
+  /// Delivers the batch in `reader`.
+  bool on_batch();
 
   // -- handshake (protocol_handshake.cpp) -----------------------------------------------------
 

@@ -19,7 +19,7 @@ namespace troupe::net::detail {
 ///
 /// Monitoring it asks the peer for a Down when the remote actor exits; it terminates with that
 /// reason, or with `node_down` when the link is lost, so monitors see a down message either way.
-class remote_proxy : public caf::monitorable_actor {
+class remote_proxy final : public caf::monitorable_actor {
 public:
   remote_proxy(caf::actor_config& cfg, peer_link_ptr link, uint64_t remote_id, std::string name);
   ~remote_proxy() override;

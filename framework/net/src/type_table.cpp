@@ -68,7 +68,8 @@ caf::error type_table::add(const pb::Descriptor& type) {
                            type.full_name() + " has no generated C++ class in this program");
   auto offset = reinterpret_cast<const char*>(prototype) -
                 static_cast<const char*>(dynamic_cast<const void*>(prototype));
-  auto& entry = insert({std::move(url), encode_generated, decode_generated, prototype, offset});
+  auto& entry =
+    insert({std::move(url), encode_generated, decode_generated, nullptr, prototype, offset});
   by_type_.emplace(typeid(*prototype), &entry);
   return caf::none;
 }

@@ -11,6 +11,7 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
+#include <caf/mailbox_element.hpp>
 #include <caf/type_erased_value.hpp>
 #include <caf/type_nr.hpp>
 
@@ -34,12 +35,22 @@ using decode_fn = caf::expected<caf::type_erased_value_ptr> (*)(const type_table
                                                                 const type_entry& self,
                                                                 std::string_view bytes);
 
+struct delivery_header;
+
+/// Parses the Protobuf bytes of a message's only element straight into a mailbox element
+/// (`counted_value`: one allocation) with the sender, id and gate of `header` (moved from on
+/// success). Errors: `malformed_payload`.
+using deliver_fn = caf::error (*)(const type_entry& self, std::string_view bytes,
+                                  delivery_header& header, caf::mailbox_element_ptr& out);
+
 /// How one C++ type crosses: its type URL and its two conversions.
 struct type_entry {
   /// "type.googleapis.com/<full name>", the payload's google.protobuf.Any type URL.
   std::string type_url;
   encode_fn encode = nullptr;
   decode_fn decode = nullptr;
+  /// The fast way to receive a message of one element of this type (built-in types), or null.
+  deliver_fn deliver = nullptr;
   /// The default instance of a registered generated class (null for the built-in types).
   const google::protobuf::Message* prototype = nullptr;
   /// Bytes from the start of the C++ object to its google::protobuf::Message base.

@@ -93,6 +93,21 @@ inline char* put_length_prefix(char* p, uint32_t n) {
   return p + 4;
 }
 
+/// Reads a varint at `p` (before `end`) into `x`; returns the end of it, or null if it is cut
+/// short or does not fit 64 bits (a tenth byte over 1: Protobuf's parser decides those).
+inline const char* get_varint(const char* p, const char* end, uint64_t& x) {
+  x = 0;
+  for (int shift = 0; p != end && shift < 64; shift += 7) {
+    auto byte = static_cast<uint8_t>(*p++);
+    if (shift == 63 && byte > 1)
+      return nullptr;
+    x |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (byte < 0x80)
+      return p;
+  }
+  return nullptr;
+}
+
 /// Reads a 4-byte big-endian length prefix.
 inline uint32_t get_length_prefix(const char* p) {
   auto b = [p](int i) { return static_cast<uint32_t>(static_cast<unsigned char>(p[i])); };

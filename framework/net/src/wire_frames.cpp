@@ -8,32 +8,32 @@ using kind = wire::Frame::KindCase;
 
 const char* kind_name(kind k) {
   switch (k) {
-    case kind::kHello:
-      return "Hello";
-    case kind::kChallenge:
-      return "Challenge";
-    case kind::kWelcome:
-      return "Welcome";
-    case kind::kBatch:
-      return "Batch";
-    case kind::kError:
-      return "Error";
-    case kind::kMonitor:
-      return "Monitor";
-    case kind::kDemonitor:
-      return "Demonitor";
-    case kind::kDown:
-      return "Down";
-    case kind::kLookup:
-      return "Lookup";
-    case kind::kLookupResult:
-      return "LookupResult";
-    case kind::kHeartbeat:
-      return "Heartbeat";
-    case kind::kGoodbye:
-      return "Goodbye";
-    case kind::KIND_NOT_SET:
-      break;
+  case kind::kHello:
+    return "Hello";
+  case kind::kChallenge:
+    return "Challenge";
+  case kind::kWelcome:
+    return "Welcome";
+  case kind::kBatch:
+    return "Batch";
+  case kind::kError:
+    return "Error";
+  case kind::kMonitor:
+    return "Monitor";
+  case kind::kDemonitor:
+    return "Demonitor";
+  case kind::kDown:
+    return "Down";
+  case kind::kLookup:
+    return "Lookup";
+  case kind::kLookupResult:
+    return "LookupResult";
+  case kind::kHeartbeat:
+    return "Heartbeat";
+  case kind::kGoodbye:
+    return "Goodbye";
+  case kind::KIND_NOT_SET:
+    break;
   }
   return "a frame without kind";
 }
@@ -48,35 +48,40 @@ bool fit_for_wire(const error_view& e) {
   return e.text.size() <= max_wire_text && is_valid_utf8(e.category) && is_valid_utf8(e.text);
 }
 
-std::string why_malformed(const wire::Batch& b) {
-  for (int i = 0; i < b.messages_size(); ++i) {
-    const auto& m = b.messages(i);
-    auto where = [i](const char* what) {
-      return "message " + std::to_string(i) + " of the batch: " + what;
-    };
-    if (m.target_name() > static_cast<uint32_t>(b.target_names_size()))
-      return where("target_name is past the target_names table");
-    if (m.sender() > static_cast<uint32_t>(b.sender_ids_size()))
-      return where("sender is past the sender_ids table");
-    for (const auto& p : m.payload())
-      if (p.type() >= static_cast<uint32_t>(b.type_urls_size()))
-        return where("a payload's type is past the type_urls table");
-    if (m.reply_to() == 0 && m.target_name() == 0 && m.target_id() == 0)
-      return where("it has neither a target nor reply_to");
-    if (m.reply_to() != 0 && m.request_id() != 0)
-      return where("it has both request_id and reply_to");
-    if (m.has_error() && (m.reply_to() == 0 || m.payload_size() != 0))
-      return where("an error is only allowed on a reply without payload");
-  }
-  return {};
-}
-
 void write_frame(const wire::Frame& f, std::vector<char>& dst) {
   auto n = f.ByteSizeLong();
   auto old = dst.size();
   dst.resize(old + 4 + n);
   wire_encoding::put_length_prefix(dst.data() + old, static_cast<uint32_t>(n));
   f.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(dst.data() + old + 4));
+}
+
+wire::Frame monitor_frame(const actor_target& target) {
+  wire::Frame f;
+  fill_target(f.mutable_monitor(), target);
+  return f;
+}
+
+wire::Frame demonitor_frame(const actor_target& target) {
+  wire::Frame f;
+  fill_target(f.mutable_demonitor(), target);
+  return f;
+}
+
+wire::Frame down_frame(const actor_target& actor, const error_view& reason) {
+  wire::Frame f;
+  auto* d = f.mutable_down();
+  d->set_actor_id(actor.id);
+  d->set_name(to_wire_text(actor.name));
+  fill(d->mutable_reason(), reason);
+  return f;
+}
+
+wire::Frame lookup_frame(std::string_view name, uint64_t request_id) {
+  wire::Frame f;
+  f.mutable_lookup()->set_name(to_wire_text(name));
+  f.mutable_lookup()->set_request_id(request_id);
+  return f;
 }
 
 } // namespace troupe::net::detail

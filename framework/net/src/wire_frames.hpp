@@ -46,11 +46,22 @@ template <class T> bool has_one_target(const T& x) {
   return (x.actor_id() != 0) != !x.name().empty();
 }
 
-/// Returns why a received batch is malformed (an index past its table, neither target nor
-/// reply_to, ...), or an empty string if it is sound.
-std::string why_malformed(const wire::Batch& b);
-
 /// Appends `f` to `dst` as a frame: 4-byte big-endian length, then its bytes.
 void write_frame(const wire::Frame& f, std::vector<char>& dst);
+
+// Control frames. Their texts and names are made valid UTF-8 (ill-formed bytes replaced by
+// U+FFFD) and texts are cut to 4 KiB, so that the peer never refuses a frame for them.
+
+/// Returns a Monitor frame for `target` (by id, or by name when it is set).
+wire::Frame monitor_frame(const actor_target& target);
+
+/// Returns a Demonitor frame for `target`.
+wire::Frame demonitor_frame(const actor_target& target);
+
+/// Returns a Down frame: `actor` exited with `reason`.
+wire::Frame down_frame(const actor_target& actor, const error_view& reason);
+
+/// Returns a Lookup frame asking the peer who holds `name`.
+wire::Frame lookup_frame(std::string_view name, uint64_t request_id);
 
 } // namespace troupe::net::detail
