@@ -1,5 +1,7 @@
 #include "troupe/co_actor.hpp"
 
+#include <type_traits>
+
 #include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/detail/behavior_impl.hpp>
@@ -236,7 +238,9 @@ void co_actor::send_awaiter::deliver() {
 namespace detail {
 
 co_actor_impl::co_actor_impl(caf::actor_config& cfg, troupe::system& sys)
-  : caf::event_based_actor(cfg), co_actor(sys) {
+  : co_actor(sys), caf::event_based_actor(cfg) {
+  static_assert(!std::is_polymorphic_v<co_actor>,
+                "co_actor must not become the primary base of co_actor_impl");
   sys.live().add(hook_, caf::event_based_actor::ctrl(), id());
 }
 
