@@ -317,7 +317,7 @@ void co_actor_impl::on_reply(wait_slot& slot, caf::type_erased_tuple& xs) {
 }
 
 void co_actor_impl::start_deadline(wait_slot& slot) {
-  auto now = home_system().clock().now();
+  auto now = system_->deadline_clock().start_of(*slot.timeout);
   if (*slot.timeout >= deadline_timer::time_point::max() - now)
     return; // a deadline beyond the clock's range never comes: the wait has none
   timed_ = &slot;
