@@ -14,6 +14,7 @@
 
 #include "troupe/actors/bounded_buffer.pb.h"
 #include "troupe/actors/error.hpp"
+#include "troupe/detail/wait_clock.hpp"
 #include "troupe/system.hpp"
 
 #include "detail/protocol_actor.hpp"
@@ -54,7 +55,8 @@ struct waiting_producer {
 /// terminated taker's items go back to the head of the buffer.
 class buffer_actor final : public detail::protocol_actor {
 public:
-  buffer_actor(caf::actor_config& cfg, size_t capacity) : detail::protocol_actor(cfg) {
+  buffer_actor(caf::actor_config& cfg, size_t capacity)
+      : detail::protocol_actor(cfg), deadline_clock_(clock()) {
     stats_.capacity = capacity;
   }
 
@@ -153,15 +155,15 @@ private:
 
   // -- wait limits ----------------------------------------------------------------------------
   // A wait keeps its deadline itself and the buffer asks for one wake-up, for the earliest:
-  // a wait costs a clock reading, nothing to undo when it is served (nearly all are, long
-  // before their limit). A wake-up looks at every wait, which are few (one per waiting
+  // a wait costs a clock reading (a coarse one for a long wait: troupe::detail::wait_clock),
+  // nothing to undo when it is served (nearly all are, long before their limit). A wake-up looks at every wait, which are few (one per waiting
   // client), and comes at most once per deadline that was the earliest left.
 
   /// The deadline of a new wait with limit `wait`, if any; the buffer wakes up by then.
   std::optional<time_point> deadline_of(std::optional<caf::timespan> wait) {
     if (!wait)
       return std::nullopt;
-    auto deadline = clock().now() + *wait;
+    auto deadline = deadline_clock_.start_of(*wait) + *wait;
     wakeup_.at(this, deadline);
     return deadline;
   }
@@ -356,6 +358,7 @@ private:
   std::vector<caf::response_promise> joiners_;
   /// What each client holds, by its address: takers and producers that waited, each monitored.
   std::unordered_map<caf::actor_addr, held_items> clients_;
+  troupe::detail::wait_clock deadline_clock_;
   detail::wakeup wakeup_;
 };
 
