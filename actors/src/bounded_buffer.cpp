@@ -134,8 +134,8 @@ private:
     // Only a producer that waits is monitored: one that terminates then leaves no wait behind.
     auto who = client().first; // before make_response_promise, which takes the sender out
     ++stats_.put_waits;
-    producers_.push_back({std::move(who), make_response_promise(), std::move(item),
-                          deadline_of(wait)});
+    producers_.push_back(
+      {std::move(who), make_response_promise(), std::move(item), deadline_of(wait)});
   }
 
   void take(std::optional<caf::timespan> wait) {
@@ -156,8 +156,9 @@ private:
   // -- wait limits ----------------------------------------------------------------------------
   // A wait keeps its deadline itself and the buffer asks for one wake-up, for the earliest:
   // a wait costs a clock reading (a coarse one for a long wait: troupe::detail::wait_clock),
-  // nothing to undo when it is served (nearly all are, long before their limit). A wake-up looks at every wait, which are few (one per waiting
-  // client), and comes at most once per deadline that was the earliest left.
+  // nothing to undo when it is served (nearly all are, long before their limit). A wake-up
+  // looks at every wait, which are few (one per waiting client), and comes at most once per
+  // deadline that was the earliest left.
 
   /// The deadline of a new wait with limit `wait`, if any; the buffer wakes up by then.
   std::optional<time_point> deadline_of(std::optional<caf::timespan> wait) {
