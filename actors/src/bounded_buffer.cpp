@@ -127,15 +127,16 @@ private:
       return;
     }
     if (producers_.empty() && items_.size() < stats_.capacity) {
-      accept(make_response_promise(), std::move(item));
+      auto reply = make_response_promise();
+      accept(reply, std::move(item));
       serve();
       return;
     }
     // Only a producer that waits is monitored: one that terminates then leaves no wait behind.
     auto who = client().first; // before make_response_promise, which takes the sender out
     ++stats_.put_waits;
-    producers_.push_back(
-      {std::move(who), make_response_promise(), std::move(item), deadline_of(wait)});
+    producers_.emplace_back(std::move(who), make_response_promise(), std::move(item),
+                            deadline_of(wait));
   }
 
   void take(std::optional<caf::timespan> wait) {
@@ -150,7 +151,7 @@ private:
       reply.deliver(make_error(actors_error::end_of_stream));
       return;
     }
-    takers_.push_back({std::move(who), std::move(reply), held, deadline_of(wait)});
+    takers_.emplace_back(std::move(who), std::move(reply), held, deadline_of(wait));
   }
 
   // -- wait limits ----------------------------------------------------------------------------
@@ -232,7 +233,7 @@ private:
 
   /// Acknowledges the put before the item moves on, as asyncio's `put` returns before a
   /// waiting `get` runs.
-  void accept(caf::response_promise reply, caf::message item) {
+  void accept(caf::response_promise& reply, caf::message item) {
     reply.deliver(caf::unit);
     items_.push_back(std::move(item));
     ++stats_.puts;
@@ -249,21 +250,21 @@ private:
   }
 
   /// Moves items to waiting takers and waiting producers' items into the buffer, in arrival
-  /// order, until neither can move.
+  /// order, until neither can move. Each wait is answered where it is queued, then dropped:
+  /// moving a response promise out first costs as much again as answering it.
   void serve() {
     bool moved = true;
     while (moved) {
       moved = false;
       while (!items_.empty() && !takers_.empty()) {
-        auto taker = std::move(takers_.front());
+        hand_out(takers_.front().reply, *takers_.front().held);
         takers_.pop_front();
-        hand_out(taker.reply, *taker.held);
         moved = true;
       }
       while (!producers_.empty() && items_.size() < stats_.capacity) {
-        auto producer = std::move(producers_.front());
+        auto& producer = producers_.front();
+        accept(producer.reply, std::move(producer.item));
         producers_.pop_front();
-        accept(std::move(producer.reply), std::move(producer.item));
         moved = true;
       }
     }
