@@ -50,21 +50,22 @@ private:
   detail::co_actor_impl* self_;
 };
 
-/// The response handler of one request: it resumes the coroutine suspended on `slot`.
+/// The response handler of a coroutine actor's requests: it resumes the coroutine suspended on
+/// the one request it awaits. One per actor, registered anew for each request (a reference
+/// count, not an allocation: a coroutine awaits one request at a time).
 class route_reply final : public caf::detail::behavior_impl {
 public:
-  route_reply(detail::co_actor_impl* self, detail::wait_slot* slot) : self_(self), slot_(slot) {}
+  explicit route_reply(detail::co_actor_impl* self) : self_(self) {}
 
   caf::match_case::result invoke(caf::detail::invoke_result_visitor& f,
                                  caf::type_erased_tuple& xs) override {
-    self_->on_reply(*slot_, xs);
+    self_->on_reply(xs);
     f(); // marks the reply as handled, so CAF does not report it as unexpected
     return caf::match_case::match;
   }
 
 private:
   detail::co_actor_impl* self_;
-  detail::wait_slot* slot_;
 };
 
 } // namespace
@@ -191,8 +192,12 @@ void co_actor::send_request(const caf::actor& dest, timespan timeout,
   elem->sender = caf::strong_actor_ptr{engine.ctrl()};
   elem->mid = mid;
   dest->enqueue(std::move(elem), engine.context());
-  caf::behavior::impl_ptr handler = caf::make_counted<route_reply>(&self, &slot);
-  engine.add_multiplexed_response_handler(mid.response_id(), caf::behavior(std::move(handler)));
+  if (!self.reply_route_) {
+    caf::behavior::impl_ptr route = caf::make_counted<route_reply>(&self);
+    self.reply_route_ = caf::behavior{std::move(route)};
+  }
+  self.reply_slot_ = &slot;
+  engine.add_multiplexed_response_handler(mid.response_id(), self.reply_route_);
   // Not through CAF's request timeout: CAF 0.17 arms that one on its clock for every request
   // and never cancels it when the reply comes (see detail::deadline_timer).
   slot.timeout = timeout;
@@ -311,9 +316,12 @@ void co_actor_impl::on_system_message(caf::message msg) {
   stash_.push(std::move(msg), nullptr, {});
 }
 
-void co_actor_impl::on_reply(wait_slot& slot, caf::type_erased_tuple& xs) {
-  slot.take(slot.awaiter, xs);
-  resume(slot.handle);
+void co_actor_impl::on_reply(caf::type_erased_tuple& xs) {
+  auto* slot = std::exchange(reply_slot_, nullptr);
+  if (slot == nullptr)
+    return; // cannot happen: the handler is registered only while a request waits
+  slot->take(slot->awaiter, xs);
+  resume(slot->handle);
 }
 
 void co_actor_impl::start_deadline(wait_slot& slot) {
@@ -349,6 +357,7 @@ void co_actor_impl::on_deadline(uint64_t token) {
   if (slot->reply_id.is_response()) {
     // As CAF's own request timeout: the handler goes, so a late reply is dropped.
     multiplexed_responses_.erase(slot->reply_id);
+    reply_slot_ = nullptr;
     auto timeout = caf::make_message(caf::make_error(caf::sec::request_timeout));
     slot->take(slot->awaiter, timeout.content());
   } else {
@@ -399,6 +408,8 @@ void co_actor_impl::finish() {
 void co_actor_impl::on_exit() {
   waiting_ = nullptr;
   timed_ = nullptr;
+  reply_slot_ = nullptr;
+  reply_route_ = caf::behavior{};
   // A caf::error allocates: build it only for an actor that leaves requests behind.
   if (!stash_.empty())
     stash_.fail_and_clear(caf::make_error(caf::sec::request_receiver_down));

@@ -31,8 +31,8 @@ public:
 
   /// @private Routes an incoming message (the current mailbox element) into the coroutine.
   void on_message(caf::type_erased_tuple& xs);
-  /// @private Routes a reply into the coroutine suspended on `slot`.
-  void on_reply(wait_slot& slot, caf::type_erased_tuple& xs);
+  /// @private Routes a reply into the coroutine suspended on its request.
+  void on_reply(caf::type_erased_tuple& xs);
   /// @private Routes a system message (down, exit, error) like an ordinary one.
   void on_system_message(caf::message msg);
 
@@ -63,6 +63,10 @@ private:
   wait_slot* timed_ = nullptr;
   /// This actor itself, while a wait with a deadline is pending (see `start_deadline`).
   caf::strong_actor_ptr timer_hold_;
+  /// The response handler of every request (made at the first).
+  caf::behavior reply_route_;
+  /// The request the coroutine awaits; null if none.
+  wait_slot* reply_slot_ = nullptr;
 };
 
 /// A coroutine actor running `F(self, Ts...)`; it keeps `F` and the arguments alive for as
