@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <utility>
 
+#include <caf/actor_addr.hpp>
 #include <caf/actor_clock.hpp>
+#include <caf/actor_control_block.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/message_view.hpp>
 #include <caf/response_promise.hpp>
@@ -19,7 +22,6 @@
 
 #include "detail/protocol_actor.hpp"
 #include "detail/timer.hpp"
-#include "detail/waiting.hpp"
 #include "remote/buffer_replies.hpp"
 #include "remote/replies.hpp"
 
@@ -35,9 +37,9 @@ using held_items = std::deque<caf::message>;
 
 /// A take that waits for an item.
 struct waiting_taker {
-  caf::actor_addr who;
   caf::response_promise reply;
-  /// What its taker holds: its entry in `buffer_actor::clients_`, which outlives its waits.
+  /// Its taker's entry in `buffer_actor::clients_` (what it holds), which outlives its waits
+  /// and tells whose wait it is.
   held_items* held;
   /// When it gives up with `timeout`, if it has a wait limit.
   std::optional<time_point> deadline;
@@ -45,10 +47,32 @@ struct waiting_taker {
 
 /// A put that waits for room; its item is not in the buffer yet.
 struct waiting_producer {
-  caf::actor_addr who;
   caf::response_promise reply;
   caf::message item;
+  /// Its producer's entry in `buffer_actor::clients_`.
+  held_items* client;
   std::optional<time_point> deadline;
+};
+
+/// Hashes and compares the addresses of clients and the control blocks of senders alike, so
+/// that a sender is looked up without an actor_addr (a weak reference count up and down).
+struct client_key {
+  using is_transparent = void;
+  size_t operator()(const caf::actor_addr& x) const noexcept {
+    return std::hash<caf::actor_addr>{}(x);
+  }
+  size_t operator()(const caf::actor_control_block* x) const noexcept {
+    return x != nullptr ? static_cast<size_t>(x->id()) : 0; // as std::hash<caf::actor_addr>
+  }
+  bool operator()(const caf::actor_addr& x, const caf::actor_addr& y) const noexcept {
+    return x == y;
+  }
+  bool operator()(const caf::actor_addr& x, const caf::actor_control_block* y) const noexcept {
+    return x.compare(y) == 0;
+  }
+  bool operator()(const caf::actor_control_block* x, const caf::actor_addr& y) const noexcept {
+    return y.compare(x) == 0;
+  }
 };
 
 /// The buffer. Items handed out are remembered per taker until `task_done`, so that a
@@ -133,25 +157,24 @@ private:
       return;
     }
     // Only a producer that waits is monitored: one that terminates then leaves no wait behind.
-    auto who = client().first; // before make_response_promise, which takes the sender out
+    auto* entry = client(); // before make_response_promise, which takes the sender out
     ++stats_.put_waits;
-    producers_.emplace_back(std::move(who), make_response_promise(), std::move(item),
-                            deadline_of(wait));
+    producers_.emplace_back(make_response_promise(), std::move(item), entry, deadline_of(wait));
   }
 
   void take(std::optional<caf::timespan> wait) {
-    auto [who, held] = client(); // before make_response_promise, which takes the sender out
+    auto* held = client(); // before make_response_promise, which takes the sender out
     auto reply = make_response_promise();
     if (takers_.empty() && !items_.empty()) {
       hand_out(reply, *held);
       serve();
       return;
     }
-    if (drained_for(who)) {
+    if (drained_for(held)) {
       reply.deliver(make_error(actors_error::end_of_stream));
       return;
     }
-    takers_.emplace_back(std::move(who), std::move(reply), held, deadline_of(wait));
+    takers_.emplace_back(std::move(reply), held, deadline_of(wait));
   }
 
   // -- wait limits ----------------------------------------------------------------------------
@@ -194,7 +217,7 @@ private:
   }
 
   caf::result<void> task_done() {
-    auto held = clients_.find(current_sender_addr());
+    auto held = clients_.find(current_sender().get());
     if (held == clients_.end() || held->second.empty())
       return make_error(actors_error::nothing_taken,
                         "task_done from an actor that holds no item of this bounded_buffer");
@@ -271,20 +294,21 @@ private:
     end_streams();
   }
 
-  /// Whether a take by `who` finds the stream ended: closed, empty, and no item held by
-  /// another taker that could still come back (its own items come back only if it dies).
-  bool drained_for(const caf::actor_addr& who) const {
+  /// Whether a take by the client with entry `own` finds the stream ended: closed, empty, and
+  /// no item held by another taker that could still come back (its own come back only if it
+  /// dies).
+  bool drained_for(const held_items* own) const {
     if (!stats_.closed || !items_.empty())
       return false;
     return std::all_of(clients_.begin(), clients_.end(),
-                       [&](const auto& kv) { return kv.first == who || kv.second.empty(); });
+                       [&](const auto& kv) { return &kv.second == own || kv.second.empty(); });
   }
 
   void end_streams() {
     if (!stats_.closed)
       return;
     for (auto i = takers_.begin(); i != takers_.end();) {
-      if (drained_for(i->who)) {
+      if (drained_for(i->held)) {
         i->reply.deliver(make_error(actors_error::end_of_stream));
         i = takers_.erase(i);
       } else {
@@ -301,26 +325,25 @@ private:
 
   // -- takers that terminate ------------------------------------------------------------------
 
-  caf::actor_addr current_sender_addr() {
-    return caf::actor_cast<caf::actor_addr>(current_sender());
-  }
-
-  /// The current sender's address and what it holds; its entry is made, and the sender
-  /// monitored, on first use, so that its items come back and its waits go if it terminates.
-  /// Call it before `make_response_promise`, which takes the sender out.
-  std::pair<caf::actor_addr, held_items*> client() {
-    auto who = current_sender_addr();
-    auto [entry, added] = clients_.try_emplace(who);
-    if (added && who)
-      monitor(current_sender());
-    return {std::move(who), &entry->second};
+  /// What the current sender holds: its entry, made on first use, when the sender is also
+  /// monitored, so that its items come back and its waits go if it terminates. Call it before
+  /// `make_response_promise`, which takes the sender out.
+  held_items* client() {
+    const auto& sender = current_sender();
+    if (auto entry = clients_.find(sender.get()); entry != clients_.end())
+      return &entry->second;
+    auto entry = clients_.try_emplace(caf::actor_cast<caf::actor_addr>(sender)).first;
+    if (sender)
+      monitor(sender);
+    return &entry->second;
   }
 
   void on_down(const caf::actor_addr& who) {
-    detail::forget_waiters(takers_, who);
-    detail::forget_waiters(producers_, who);
     auto held = clients_.find(who);
     if (held != clients_.end()) {
+      auto* entry = &held->second;
+      std::erase_if(takers_, [&](const auto& w) { return w.held == entry; });
+      std::erase_if(producers_, [&](const auto& w) { return w.client == entry; });
       auto& lost = held->second;
       stats_.redelivered += lost.size();
       items_.insert(items_.begin(), std::make_move_iterator(lost.begin()),
@@ -359,7 +382,7 @@ private:
   std::deque<waiting_producer> producers_;
   std::vector<caf::response_promise> joiners_;
   /// What each client holds, by its address: takers and producers that waited, each monitored.
-  std::unordered_map<caf::actor_addr, held_items> clients_;
+  std::unordered_map<caf::actor_addr, held_items, client_key, client_key> clients_;
   troupe::detail::wait_clock deadline_clock_;
   detail::wakeup wakeup_;
 };
