@@ -2,14 +2,12 @@
 
 #include <algorithm>
 #include <deque>
-#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <utility>
 
 #include <caf/actor_addr.hpp>
 #include <caf/actor_clock.hpp>
-#include <caf/actor_control_block.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/message_view.hpp>
 #include <caf/response_promise.hpp>
@@ -22,6 +20,7 @@
 
 #include "detail/protocol_actor.hpp"
 #include "detail/timer.hpp"
+#include "detail/waiting.hpp"
 #include "remote/buffer_replies.hpp"
 #include "remote/replies.hpp"
 
@@ -52,27 +51,6 @@ struct waiting_producer {
   /// Its producer's entry in `buffer_actor::clients_`.
   held_items* client;
   std::optional<time_point> deadline;
-};
-
-/// Hashes and compares the addresses of clients and the control blocks of senders alike, so
-/// that a sender is looked up without an actor_addr (a weak reference count up and down).
-struct client_key {
-  using is_transparent = void;
-  size_t operator()(const caf::actor_addr& x) const noexcept {
-    return std::hash<caf::actor_addr>{}(x);
-  }
-  size_t operator()(const caf::actor_control_block* x) const noexcept {
-    return x != nullptr ? static_cast<size_t>(x->id()) : 0; // as std::hash<caf::actor_addr>
-  }
-  bool operator()(const caf::actor_addr& x, const caf::actor_addr& y) const noexcept {
-    return x == y;
-  }
-  bool operator()(const caf::actor_addr& x, const caf::actor_control_block* y) const noexcept {
-    return x.compare(y) == 0;
-  }
-  bool operator()(const caf::actor_control_block* x, const caf::actor_addr& y) const noexcept {
-    return y.compare(x) == 0;
-  }
 };
 
 /// The buffer. Items handed out are remembered per taker until `task_done`, so that a
@@ -382,7 +360,8 @@ private:
   std::deque<waiting_producer> producers_;
   std::vector<caf::response_promise> joiners_;
   /// What each client holds, by its address: takers and producers that waited, each monitored.
-  std::unordered_map<caf::actor_addr, held_items, client_key, client_key> clients_;
+  std::unordered_map<caf::actor_addr, held_items, detail::address_key, detail::address_key>
+    clients_;
   troupe::detail::wait_clock deadline_clock_;
   detail::wakeup wakeup_;
 };
