@@ -29,7 +29,7 @@ wait_clock::wait_clock(const caf::actor_clock& clock) noexcept : clock_(&clock) 
 wait_clock::time_point wait_clock::coarse_now() const noexcept {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return time_point{duration_of(now) + 2 * coarse_tick_};
+  return time_point{duration_of(now) + coarse_margin_ticks * coarse_tick_};
 }
 
 } // namespace troupe::detail

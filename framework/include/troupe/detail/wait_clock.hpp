@@ -14,16 +14,21 @@ namespace troupe::detail {
 /// that waits, and on our 2-core VM a steady-clock reading costs 30 to 50 ns (perf: 8 % of
 /// bench's buffer case, 7 readings per item of which CAF itself takes 4). The kernel's coarse
 /// clock (CLOCK_MONOTONIC_COARSE, the same timeline as `std::chrono::steady_clock`) costs 6 ns
-/// but lags by up to one tick; moved on by two ticks it is never early. A wait of a second or
-/// more starts from it and may thus end up to two ticks (8 ms at 250 Hz) late, under 1 % of it;
-/// shorter waits, and any clock but CAF's real-time one (the deterministic test clock), read
-/// the actor clock as before.
+/// but lags: by up to a tick normally, longer only when the CPU that keeps time stalls (a
+/// preempted virtual CPU; the kernel lets another CPU take over after 5 ticks). Moved on by
+/// `coarse_margin_ticks` ticks it is not early. A wait of ten seconds or more (the default
+/// request timeout and wait limit, and longer) starts from it and may thus end up to 36 ms late
+/// at 250 Hz, under 0.4 % of it; shorter waits, and any clock but CAF's real-time one (the
+/// deterministic test clock), read the actor clock as before.
 class wait_clock {
 public:
   using time_point = caf::actor_clock::time_point;
 
   /// Waits at least this long start from the coarse clock.
-  static constexpr std::chrono::seconds coarse_from{1};
+  static constexpr std::chrono::seconds coarse_from{10};
+
+  /// How many of its ticks the coarse clock is moved on.
+  static constexpr int coarse_margin_ticks = 8;
 
   /// Reads deadlines for actors on `clock` (which must outlive this object).
   explicit wait_clock(const caf::actor_clock& clock) noexcept;
@@ -37,7 +42,7 @@ public:
   }
 
 private:
-  /// The coarse clock moved on by two of its ticks.
+  /// The coarse clock moved on by `coarse_margin_ticks` of its ticks.
   time_point coarse_now() const noexcept;
 
   const caf::actor_clock* clock_;
