@@ -7,4 +7,4 @@ troupe_test_suite(troupe_core_tests
   SOURCES
     registry_test.cpp name_cache_test.cpp system_test.cpp
     co_actor_test.cpp co_actor_receive_test.cpp co_actor_stash_test.cpp co_actor_reply_test.cpp
-    co_actor_failure_test.cpp co_actor_deadline_test.cpp extension_test.cpp)
+    co_actor_failure_test.cpp co_actor_deadline_test.cpp extension_test.cpp wait_clock_test.cpp)

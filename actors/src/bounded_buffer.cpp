@@ -4,7 +4,10 @@
 #include <deque>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
+#include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/message_view.hpp>
 #include <caf/response_promise.hpp>
@@ -12,9 +15,9 @@
 
 #include "troupe/actors/bounded_buffer.pb.h"
 #include "troupe/actors/error.hpp"
+#include "troupe/detail/wait_clock.hpp"
 #include "troupe/system.hpp"
 
-#include "detail/deadline_queue.hpp"
 #include "detail/protocol_actor.hpp"
 #include "detail/timer.hpp"
 #include "detail/waiting.hpp"
@@ -26,37 +29,36 @@ namespace troupe::actors {
 namespace {
 
 using buf = bounded_buffer;
+using time_point = caf::actor_clock::time_point;
 
-/// A take that waits for an item; `seq` orders all waits and names the wait's deadline.
+/// The items a client took and has not marked done yet, oldest first.
+using held_items = std::deque<caf::message>;
+
+/// A take that waits for an item.
 struct waiting_taker {
-  uint64_t seq;
-  caf::actor_addr who;
   caf::response_promise reply;
+  /// Its taker's entry in `buffer_actor::clients_` (what it holds), which outlives its waits
+  /// and tells whose wait it is.
+  held_items* held;
+  /// When it gives up with `timeout`, if it has a wait limit.
+  std::optional<time_point> deadline;
 };
 
 /// A put that waits for room; its item is not in the buffer yet.
 struct waiting_producer {
-  uint64_t seq;
-  caf::actor_addr who;
   caf::response_promise reply;
   caf::message item;
+  /// Its producer's entry in `buffer_actor::clients_`.
+  held_items* client;
+  std::optional<time_point> deadline;
 };
-
-/// The waiter with `seq` in `waiters` (kept in the order of their `seq`), or their end.
-template <class Waiters> auto find_waiter(Waiters& waiters, uint64_t seq) {
-  // Most waits that are asked about were served from the front long ago: no search for those.
-  if (waiters.empty() || seq < waiters.front().seq || seq > waiters.back().seq)
-    return waiters.end();
-  auto i = std::lower_bound(waiters.begin(), waiters.end(), seq,
-                            [](const auto& w, uint64_t x) { return w.seq < x; });
-  return i != waiters.end() && i->seq == seq ? i : waiters.end();
-}
 
 /// The buffer. Items handed out are remembered per taker until `task_done`, so that a
 /// terminated taker's items go back to the head of the buffer.
 class buffer_actor final : public detail::protocol_actor {
 public:
-  buffer_actor(caf::actor_config& cfg, size_t capacity) : detail::protocol_actor(cfg) {
+  buffer_actor(caf::actor_config& cfg, size_t capacity)
+      : detail::protocol_actor(cfg), deadline_clock_(clock()) {
     stats_.capacity = capacity;
   }
 
@@ -122,77 +124,79 @@ private:
   }
 
   void put(caf::message item, std::optional<caf::timespan> wait) {
-    auto who = watch(); // before make_response_promise, which takes the sender out
-    auto reply = make_response_promise();
     if (stats_.closed) {
-      reply.deliver(make_error(actors_error::closed, "put on a closed bounded_buffer"));
+      respond(make_error(actors_error::closed, "put on a closed bounded_buffer"));
       return;
     }
     if (producers_.empty() && items_.size() < stats_.capacity) {
-      accept(std::move(reply), std::move(item));
+      auto reply = make_response_promise();
+      accept(reply, std::move(item));
       serve();
       return;
     }
+    // Only a producer that waits is monitored: one that terminates then leaves no wait behind.
+    auto* entry = client(); // before make_response_promise, which takes the sender out
     ++stats_.put_waits;
-    producers_.push_back({next_seq(wait), who, std::move(reply), std::move(item)});
+    producers_.emplace_back(make_response_promise(), std::move(item), entry, deadline_of(wait));
   }
 
   void take(std::optional<caf::timespan> wait) {
-    auto who = watch(); // before make_response_promise, which takes the sender out
+    auto* held = client(); // before make_response_promise, which takes the sender out
     auto reply = make_response_promise();
     if (takers_.empty() && !items_.empty()) {
-      hand_out(reply, who);
+      hand_out(reply, *held);
       serve();
       return;
     }
-    if (drained_for(who)) {
+    if (drained_for(held)) {
       reply.deliver(make_error(actors_error::end_of_stream));
       return;
     }
-    takers_.push_back({next_seq(wait), who, std::move(reply)});
+    takers_.emplace_back(std::move(reply), held, deadline_of(wait));
   }
 
   // -- wait limits ----------------------------------------------------------------------------
+  // A wait keeps its deadline itself and the buffer asks for one wake-up, for the earliest:
+  // a wait costs a clock reading (a coarse one for a long wait: troupe::detail::wait_clock),
+  // nothing to undo when it is served (nearly all are, long before their limit). A wake-up
+  // looks at every wait, which are few (one per waiting client), and comes at most once per
+  // deadline that was the earliest left.
 
-  /// The sequence number of a new wait, whose deadline, with a limit, is now + `wait`.
-  uint64_t next_seq(std::optional<caf::timespan> wait) {
-    auto seq = ++last_seq_;
-    if (wait) {
-      auto deadline = clock().now() + *wait;
-      deadlines_.push(deadline, seq, takers_.size() + producers_.size(),
-                      [this](uint64_t x) { return waits(x); });
-      wakeup_.at(this, deadline);
-    }
-    return seq;
-  }
-
-  /// Whether the wait `seq` still waits (a take or a put).
-  bool waits(uint64_t seq) {
-    return find_waiter(takers_, seq) != takers_.end()
-           || find_waiter(producers_, seq) != producers_.end();
+  /// The deadline of a new wait with limit `wait`, if any; the buffer wakes up by then.
+  std::optional<time_point> deadline_of(std::optional<caf::timespan> wait) {
+    if (!wait)
+      return std::nullopt;
+    auto deadline = deadline_clock_.start_of(*wait) + *wait;
+    wakeup_.at(this, deadline);
+    return deadline;
   }
 
   /// Answers the waits whose limit passed with `timeout`; wakes up again for the next one.
   void expire_waits() {
+    auto now = clock().now();
     auto err = make_error(actors_error::timeout, "bounded_buffer wait limit passed");
-    auto expire = [&](uint64_t seq) {
-      if (auto t = find_waiter(takers_, seq); t != takers_.end()) {
-        t->reply.deliver(err);
-        takers_.erase(t);
-      } else if (auto p = find_waiter(producers_, seq); p != producers_.end()) {
-        p->reply.deliver(err);
-        producers_.erase(p);
+    std::optional<time_point> next;
+    auto expire = [&](auto& waiters) {
+      for (auto i = waiters.begin(); i != waiters.end();) {
+        if (i->deadline && *i->deadline <= now) {
+          i->reply.deliver(err);
+          i = waiters.erase(i);
+          continue;
+        }
+        if (i->deadline && (!next || *i->deadline < *next))
+          next = i->deadline;
+        ++i;
       }
     };
-    auto next = deadlines_.expire_due(clock().now(), expire,
-                                      [this](uint64_t x) { return waits(x); });
+    expire(takers_);
+    expire(producers_);
     if (next)
       wakeup_.at(this, *next);
   }
 
   caf::result<void> task_done() {
-    auto held = held_.find(current_sender_addr());
-    if (held == held_.end() || held->second.empty())
+    auto held = clients_.find(current_sender().get());
+    if (held == clients_.end() || held->second.empty())
       return make_error(actors_error::nothing_taken,
                         "task_done from an actor that holds no item of this bounded_buffer");
     held->second.pop_front(); // the entry stays until its taker is down: a consumer that holds
@@ -230,7 +234,7 @@ private:
 
   /// Acknowledges the put before the item moves on, as asyncio's `put` returns before a
   /// waiting `get` runs.
-  void accept(caf::response_promise reply, caf::message item) {
+  void accept(caf::response_promise& reply, caf::message item) {
     reply.deliver(caf::unit);
     items_.push_back(std::move(item));
     ++stats_.puts;
@@ -238,50 +242,51 @@ private:
     stats_.high_water = std::max<uint64_t>(stats_.high_water, items_.size());
   }
 
-  void hand_out(caf::response_promise& reply, const caf::actor_addr& who) {
+  void hand_out(caf::response_promise& reply, held_items& held) {
     auto item = std::move(items_.front());
     items_.pop_front();
     ++stats_.takes;
-    held_[who].push_back(item);
+    held.push_back(item);
     reply.deliver(std::move(item));
   }
 
   /// Moves items to waiting takers and waiting producers' items into the buffer, in arrival
-  /// order, until neither can move.
+  /// order, until neither can move. Each wait is answered where it is queued, then dropped:
+  /// moving a response promise out first costs as much again as answering it.
   void serve() {
     bool moved = true;
     while (moved) {
       moved = false;
       while (!items_.empty() && !takers_.empty()) {
-        auto taker = std::move(takers_.front());
+        hand_out(takers_.front().reply, *takers_.front().held);
         takers_.pop_front();
-        hand_out(taker.reply, taker.who);
         moved = true;
       }
       while (!producers_.empty() && items_.size() < stats_.capacity) {
-        auto producer = std::move(producers_.front());
+        auto& producer = producers_.front();
+        accept(producer.reply, std::move(producer.item));
         producers_.pop_front();
-        accept(std::move(producer.reply), std::move(producer.item));
         moved = true;
       }
     }
     end_streams();
   }
 
-  /// Whether a take by `who` finds the stream ended: closed, empty, and no item held by
-  /// another taker that could still come back (its own items come back only if it dies).
-  bool drained_for(const caf::actor_addr& who) const {
+  /// Whether a take by the client with entry `own` finds the stream ended: closed, empty, and
+  /// no item held by another taker that could still come back (its own come back only if it
+  /// dies).
+  bool drained_for(const held_items* own) const {
     if (!stats_.closed || !items_.empty())
       return false;
-    return std::all_of(held_.begin(), held_.end(),
-                       [&](const auto& kv) { return kv.first == who || kv.second.empty(); });
+    return std::all_of(clients_.begin(), clients_.end(),
+                       [&](const auto& kv) { return &kv.second == own || kv.second.empty(); });
   }
 
   void end_streams() {
     if (!stats_.closed)
       return;
     for (auto i = takers_.begin(); i != takers_.end();) {
-      if (drained_for(i->who)) {
+      if (drained_for(i->held)) {
         i->reply.deliver(make_error(actors_error::end_of_stream));
         i = takers_.erase(i);
       } else {
@@ -298,25 +303,31 @@ private:
 
   // -- takers that terminate ------------------------------------------------------------------
 
-  caf::actor_addr current_sender_addr() {
-    return caf::actor_cast<caf::actor_addr>(current_sender());
+  /// What the current sender holds: its entry, made on first use, when the sender is also
+  /// monitored, so that its items come back and its waits go if it terminates. Call it before
+  /// `make_response_promise`, which takes the sender out.
+  held_items* client() {
+    const auto& sender = current_sender();
+    if (auto entry = clients_.find(sender.get()); entry != clients_.end())
+      return &entry->second;
+    auto entry = clients_.try_emplace(caf::actor_cast<caf::actor_addr>(sender)).first;
+    if (sender)
+      monitor(sender);
+    return &entry->second;
   }
 
-  /// The sender's address; monitors it once, so that its items come back if it terminates.
-  caf::actor_addr watch() { return watched_.watch(this); }
-
   void on_down(const caf::actor_addr& who) {
-    watched_.forget(who);
-    detail::forget_waiters(takers_, who);
-    detail::forget_waiters(producers_, who);
-    auto held = held_.find(who);
-    if (held != held_.end()) {
+    auto held = clients_.find(who);
+    if (held != clients_.end()) {
+      auto* entry = &held->second;
+      std::erase_if(takers_, [&](const auto& w) { return w.held == entry; });
+      std::erase_if(producers_, [&](const auto& w) { return w.client == entry; });
       auto& lost = held->second;
       stats_.redelivered += lost.size();
       items_.insert(items_.begin(), std::make_move_iterator(lost.begin()),
                     std::make_move_iterator(lost.end()));
       stats_.high_water = std::max<uint64_t>(stats_.high_water, items_.size());
-      held_.erase(held);
+      clients_.erase(held); // after its waits, which point to it
     }
     serve();
   }
@@ -348,12 +359,10 @@ private:
   std::deque<waiting_taker> takers_;
   std::deque<waiting_producer> producers_;
   std::vector<caf::response_promise> joiners_;
-  /// Items taken and not yet marked done, per taker, oldest first.
-  std::unordered_map<caf::actor_addr, std::deque<caf::message>> held_;
-  detail::watch_list watched_;
-  /// Numbers the waits, in arrival order (takers_ and producers_ stay sorted by it).
-  uint64_t last_seq_ = 0;
-  detail::deadline_queue deadlines_;
+  /// What each client holds, by its address: takers and producers that waited, each monitored.
+  std::unordered_map<caf::actor_addr, held_items, detail::address_key, detail::address_key>
+    clients_;
+  troupe::detail::wait_clock deadline_clock_;
   detail::wakeup wakeup_;
 };
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -43,17 +42,24 @@ struct lease_request {
   caf::actor_addr who;
   caf::response_promise reply;
   bool write;
+  /// Whether it has a wait limit (a timer under `id`).
+  bool limited = false;
 };
 
-/// One guarded resource: its holders (with their lease ids) and its waiting acquires.
+/// One guarded resource: its holders (with their lease ids) and its waiting acquires. Holders
+/// are looked up by control block (detail::address_key): the sender of the current message.
 struct resource_state {
-  std::unordered_map<caf::actor_addr, uint64_t> readers;
+  std::unordered_map<caf::actor_addr, uint64_t, detail::address_key, detail::address_key> readers;
   std::optional<std::pair<caf::actor_addr, uint64_t>> writer;
   std::deque<lease_request> waiting;
 
   bool free() const { return !writer && readers.empty(); }
-  bool holds(const caf::actor_addr& who) const {
-    return (writer && writer->first == who) || readers.count(who) > 0;
+  bool holds(const caf::actor_control_block* who) const {
+    return (writer && writer->first.compare(who) == 0) || readers.find(who) != readers.end();
+  }
+  bool awaits(const caf::actor_control_block* who) const {
+    return std::any_of(waiting.begin(), waiting.end(),
+                       [&](auto& w) { return w.who.compare(who) == 0; });
   }
   bool unused() const { return free() && waiting.empty(); }
 };
@@ -112,43 +118,47 @@ private:
   }
 
   void acquire(const std::string& res, bool write, std::optional<caf::timespan> wait) {
-    auto who = watched_.watch(this);
+    // The sender's control block stays valid while `reply` holds the sender.
+    auto* who = watched_.watch_sender(this);
     auto reply = make_response_promise();
     if (res.empty()) {
       reply.deliver(make_error(actors_error::invalid_argument, "rw_guard resource name is empty"));
       return;
     }
     auto& rs = resources_[res];
-    auto queued =
-      std::any_of(rs.waiting.begin(), rs.waiting.end(), [&](auto& w) { return w.who == who; });
-    if (rs.holds(who) || queued) {
+    if (rs.holds(who) || rs.awaits(who)) {
       // Waiting for a second lease on a resource it holds would deadlock the holder itself.
       reply.deliver(make_error(actors_error::invalid_argument,
                                "the sender holds or awaits a lease on '" + res + "' already"));
       return;
     }
     if (!expired_.empty())
-      expired_.erase({who, res});
+      expired_.erase({detail::address_of(who), res});
+    // With nobody waiting, every policy grants what the resource allows now.
+    if (rs.waiting.empty() && (write ? rs.free() : !rs.writer)) {
+      give_lease(res, rs, detail::address_of(who), write, reply);
+      return;
+    }
     auto id = ++next_id_;
-    rs.waiting.push_back({id, who, std::move(reply), write});
+    rs.waiting.push_back({id, detail::address_of(who), std::move(reply), write});
     grant(res, rs);
     // Granted at once (the resource is then in use and still there): no wait limit to keep.
     if (wait && !rs.waiting.empty() && rs.waiting.back().id == id) {
+      rs.waiting.back().limited = true;
       timers_.emplace(id, res);
       timer_.arm(this, *wait, id);
     }
   }
 
   caf::result<void> release(const std::string& res) {
-    auto who = caf::actor_cast<caf::actor_addr>(current_sender());
+    auto* who = current_sender().get();
     auto i = resources_.find(res);
-    if (i == resources_.end() || !i->second.holds(who)) {
-      if (expired_.erase({who, res}) > 0)
+    if (i == resources_.end() || !drop_lease(i->second, who)) {
+      if (expired_.erase({detail::address_of(who), res}) > 0)
         return make_error(actors_error::lease_expired,
                           "the lease on '" + res + "' passed its timeout and was revoked");
       return make_error(actors_error::not_holder, "the sender holds no lease on '" + res + "'");
     }
-    drop_lease(i->second, who);
     grant(res, i->second);
     return caf::unit;
   }
@@ -204,34 +214,48 @@ private:
   /// Grants the waiting acquire at `i`; returns the position after it.
   std::deque<lease_request>::iterator grant_at(const std::string& res, resource_state& rs,
                                                std::deque<lease_request>::iterator i) {
+    // The entry goes below: its address can move into the lease.
+    give_lease(res, rs, std::move(i->who), i->write, i->reply);
+    if (i->limited) { // its wait limit no longer matters
+      timers_.erase(i->id);
+      timer_.cancel(i->id);
+    }
+    return rs.waiting.erase(i);
+  }
+
+  /// Gives `who` a lease on `rs` and answers its acquire.
+  void give_lease(const std::string& res, resource_state& rs, caf::actor_addr who, bool write,
+                  caf::response_promise& reply) {
     auto lease = ++next_id_;
-    if (i->write)
-      rs.writer.emplace(i->who, lease);
+    if (write)
+      rs.writer.emplace(std::move(who), lease);
     else
-      rs.readers.emplace(i->who, lease);
+      rs.readers.emplace(std::move(who), lease);
     ++counters_.granted;
     if (lease_timeout_) {
       timers_.emplace(lease, res);
       timer_.arm(this, *lease_timeout_, lease);
     }
-    i->reply.deliver(caf::unit);
-    timers_.erase(i->id); // its wait limit, if any, no longer matters
-    timer_.cancel(i->id);
-    return rs.waiting.erase(i);
+    reply.deliver(caf::unit);
   }
 
-  /// Ends `who`'s lease on `rs`, and its lease timeout with it.
-  void drop_lease(resource_state& rs, const caf::actor_addr& who) {
+  /// Ends `who`'s lease on `rs`, and its lease timeout with it; false if it holds none.
+  bool drop_lease(resource_state& rs, const caf::actor_control_block* who) {
     uint64_t lease = 0;
-    if (rs.writer && rs.writer->first == who) {
+    if (rs.writer && rs.writer->first.compare(who) == 0) {
       lease = rs.writer->second;
       rs.writer.reset();
     } else if (auto i = rs.readers.find(who); i != rs.readers.end()) {
       lease = i->second;
       rs.readers.erase(i);
+    } else {
+      return false;
     }
-    timers_.erase(lease);
-    timer_.cancel(lease);
+    if (lease_timeout_) {
+      timers_.erase(lease);
+      timer_.cancel(lease);
+    }
+    return true;
   }
 
   // -- timers and terminated holders ----------------------------------------------------------
@@ -274,10 +298,8 @@ private:
     std::vector<std::string> touched;
     for (auto& [res, rs] : resources_) {
       detail::forget_waiters(rs.waiting, who);
-      if (rs.holds(who)) {
-        drop_lease(rs, who);
+      if (drop_lease(rs, who.get()))
         ++counters_.reclaimed;
-      }
       touched.push_back(res);
     }
     for (auto& res : touched)
@@ -290,7 +312,7 @@ private:
 
   rw_policy policy_;
   std::optional<caf::timespan> lease_timeout_;
-  std::map<std::string, resource_state> resources_;
+  std::unordered_map<std::string, resource_state> resources_;
   /// Leases revoked by their timeout, until their holder's release learns of it.
   std::set<std::pair<caf::actor_addr, std::string>> expired_;
   /// The resource of each pending wait limit or lease timeout, by its id.

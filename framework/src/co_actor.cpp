@@ -1,5 +1,7 @@
 #include "troupe/co_actor.hpp"
 
+#include <type_traits>
+
 #include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/detail/behavior_impl.hpp>
@@ -48,21 +50,22 @@ private:
   detail::co_actor_impl* self_;
 };
 
-/// The response handler of one request: it resumes the coroutine suspended on `slot`.
+/// The response handler of a coroutine actor's requests: it resumes the coroutine suspended on
+/// the one request it awaits. One per actor, registered anew for each request (a reference
+/// count, not an allocation: a coroutine awaits one request at a time).
 class route_reply final : public caf::detail::behavior_impl {
 public:
-  route_reply(detail::co_actor_impl* self, detail::wait_slot* slot) : self_(self), slot_(slot) {}
+  explicit route_reply(detail::co_actor_impl* self) : self_(self) {}
 
   caf::match_case::result invoke(caf::detail::invoke_result_visitor& f,
                                  caf::type_erased_tuple& xs) override {
-    self_->on_reply(*slot_, xs);
+    self_->on_reply(xs);
     f(); // marks the reply as handled, so CAF does not report it as unexpected
     return caf::match_case::match;
   }
 
 private:
   detail::co_actor_impl* self_;
-  detail::wait_slot* slot_;
 };
 
 } // namespace
@@ -189,8 +192,12 @@ void co_actor::send_request(const caf::actor& dest, timespan timeout,
   elem->sender = caf::strong_actor_ptr{engine.ctrl()};
   elem->mid = mid;
   dest->enqueue(std::move(elem), engine.context());
-  caf::behavior::impl_ptr handler = caf::make_counted<route_reply>(&self, &slot);
-  engine.add_multiplexed_response_handler(mid.response_id(), caf::behavior(std::move(handler)));
+  if (!self.reply_route_) {
+    caf::behavior::impl_ptr route = caf::make_counted<route_reply>(&self);
+    self.reply_route_ = caf::behavior{std::move(route)};
+  }
+  self.reply_slot_ = &slot;
+  engine.add_multiplexed_response_handler(mid.response_id(), self.reply_route_);
   // Not through CAF's request timeout: CAF 0.17 arms that one on its clock for every request
   // and never cancels it when the reply comes (see detail::deadline_timer).
   slot.timeout = timeout;
@@ -236,7 +243,9 @@ void co_actor::send_awaiter::deliver() {
 namespace detail {
 
 co_actor_impl::co_actor_impl(caf::actor_config& cfg, troupe::system& sys)
-  : caf::event_based_actor(cfg), co_actor(sys) {
+  : co_actor(sys), caf::event_based_actor(cfg) {
+  static_assert(!std::is_polymorphic_v<co_actor>,
+                "co_actor must not become the primary base of co_actor_impl");
   sys.live().add(hook_, caf::event_based_actor::ctrl(), id());
 }
 
@@ -307,13 +316,16 @@ void co_actor_impl::on_system_message(caf::message msg) {
   stash_.push(std::move(msg), nullptr, {});
 }
 
-void co_actor_impl::on_reply(wait_slot& slot, caf::type_erased_tuple& xs) {
-  slot.take(slot.awaiter, xs);
-  resume(slot.handle);
+void co_actor_impl::on_reply(caf::type_erased_tuple& xs) {
+  auto* slot = std::exchange(reply_slot_, nullptr);
+  if (slot == nullptr)
+    return; // cannot happen: the handler is registered only while a request waits
+  slot->take(slot->awaiter, xs);
+  resume(slot->handle);
 }
 
 void co_actor_impl::start_deadline(wait_slot& slot) {
-  auto now = home_system().clock().now();
+  auto now = system_->deadline_clock().start_of(*slot.timeout);
   if (*slot.timeout >= deadline_timer::time_point::max() - now)
     return; // a deadline beyond the clock's range never comes: the wait has none
   timed_ = &slot;
@@ -322,7 +334,8 @@ void co_actor_impl::start_deadline(wait_slot& slot) {
   // The clock holds this actor only weakly, so that a killed actor is freed at once; while it
   // waits, it holds itself (as CAF's `after` does), or an actor nobody else refers to would be
   // destroyed as unreachable before its timeout. `resume` and `on_exit` let go.
-  timer_hold_ = caf::event_based_actor::ctrl();
+  if (!timer_hold_)
+    timer_hold_ = caf::event_based_actor::ctrl();
 }
 
 void co_actor_impl::schedule(const deadline_timer::event& ev) {
@@ -344,6 +357,7 @@ void co_actor_impl::on_deadline(uint64_t token) {
   if (slot->reply_id.is_response()) {
     // As CAF's own request timeout: the handler goes, so a late reply is dropped.
     multiplexed_responses_.erase(slot->reply_id);
+    reply_slot_ = nullptr;
     auto timeout = caf::make_message(caf::make_error(caf::sec::request_timeout));
     slot->take(slot->awaiter, timeout.content());
   } else {
@@ -356,8 +370,12 @@ void co_actor_impl::resume(std::coroutine_handle<> h) {
   // Whatever resumes the coroutine ends its wait; it may start the next one before returning.
   deadline_.stop();
   timed_ = nullptr;
-  timer_hold_ = nullptr; // safe: CAF holds the actor while it handles a message
   h.resume();
+  // The hold goes unless the coroutine waits with a deadline again, as a client does from
+  // request to request: two atomic updates of the reference count fewer per request. Safe: CAF
+  // holds the actor while it handles a message.
+  if (timed_ == nullptr)
+    timer_hold_ = nullptr;
   if (body_.handle().done())
     finish();
 }
@@ -390,6 +408,8 @@ void co_actor_impl::finish() {
 void co_actor_impl::on_exit() {
   waiting_ = nullptr;
   timed_ = nullptr;
+  reply_slot_ = nullptr;
+  reply_route_ = caf::behavior{};
   // A caf::error allocates: build it only for an actor that leaves requests behind.
   if (!stash_.empty())
     stash_.fail_and_clear(caf::make_error(caf::sec::request_receiver_down));

@@ -9,8 +9,8 @@
 // CAF's clock takes its mutex and wakes its thread (in bench/'s buffer case, finite request
 // timeouts made plain CAF use 2.4x the CPU): so an actor keeps its own deadlines and has at
 // most one event on the clock, for the earliest (`wakeup`). `timer` keeps them by id, in order;
-// an actor whose waits are nearly all served before their limit keeps them in a
-// `deadline_queue` instead (no allocation per wait) and uses `wakeup` alone.
+// an actor whose waits are nearly all served before their limit keeps each deadline with its
+// wait instead (no allocation per wait; bounded_buffer) and uses `wakeup` alone.
 
 #include <cstdint>
 #include <map>

@@ -5,15 +5,44 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <unordered_set>
 #include <utility>
 
 #include <caf/actor_addr.hpp>
 #include <caf/actor_cast.hpp>
+#include <caf/actor_control_block.hpp>
 #include <caf/error.hpp>
 #include <caf/scheduled_actor.hpp>
 
 namespace troupe::actors::detail {
+
+/// Hashes and compares actor addresses and control blocks alike (as `std::hash<actor_addr>` and
+/// `actor_addr::compare` do), so that the sender of the current message is looked up by its
+/// control block, without building an actor_addr: a weak reference count up and down.
+struct address_key {
+  using is_transparent = void;
+  size_t operator()(const caf::actor_addr& x) const noexcept {
+    return std::hash<caf::actor_addr>{}(x);
+  }
+  size_t operator()(const caf::actor_control_block* x) const noexcept {
+    return x != nullptr ? static_cast<size_t>(x->id()) : 0;
+  }
+  bool operator()(const caf::actor_addr& x, const caf::actor_addr& y) const noexcept {
+    return x == y;
+  }
+  bool operator()(const caf::actor_addr& x, const caf::actor_control_block* y) const noexcept {
+    return x.compare(y) == 0;
+  }
+  bool operator()(const caf::actor_control_block* x, const caf::actor_addr& y) const noexcept {
+    return y.compare(x) == 0;
+  }
+};
+
+/// The address of the actor with control block `x` (null for null).
+inline caf::actor_addr address_of(caf::actor_control_block* x) {
+  return caf::actor_addr{x, true};
+}
 
 /// The actors a pattern actor monitors, each once: a down message then tells it to give
 /// back what that actor held and to forget its waiting requests.
@@ -29,11 +58,23 @@ public:
     return who;
   }
 
+  /// `watch` for a sender that is usually watched already: returns its control block (null for
+  /// an anonymous sender), which stays valid while the response promise made from the current
+  /// message (or the message itself) holds the sender.
+  caf::actor_control_block* watch_sender(caf::scheduled_actor* self) {
+    const auto& sender = self->current_sender();
+    if (sender && watched_.find(sender.get()) == watched_.end()) {
+      watched_.insert(caf::actor_cast<caf::actor_addr>(sender));
+      self->monitor(sender);
+    }
+    return sender.get();
+  }
+
   /// Forgets `who` after its down message.
   void forget(const caf::actor_addr& who) { watched_.erase(who); }
 
 private:
-  std::unordered_set<caf::actor_addr> watched_;
+  std::unordered_set<caf::actor_addr, address_key, address_key> watched_;
 };
 
 /// Answers the waiter with `id` in `waiters` (entries with `id` and `reply`) with `err` and

@@ -61,7 +61,8 @@ public:
     return receive_awaiter<false, Ts...>{*this, std::nullopt};
   }
 
-  /// Like `receive()`, but gives up after `timeout`: the result is then `std::nullopt`.
+  /// Like `receive()`, but gives up after `timeout`: the result is then `std::nullopt`. A
+  /// timeout of ten seconds or more may end up to 36 ms late (`detail::wait_clock`).
   template <class... Ts, class Rep, class Period>
   receive_awaiter<true, Ts...> receive(std::chrono::duration<Rep, Period> timeout) {
     static_assert(sizeof...(Ts) > 0, "receive needs at least one type");
@@ -132,6 +133,7 @@ public:
   /// `expected<std::tuple<Rs...>>` for several, `expected<void>` for none. The error is the
   /// receiver's error reply, `sec::request_timeout`, `sec::request_receiver_down`,
   /// `sec::unexpected_response` or `unknown_name`. Other messages wait in the stash meanwhile.
+  /// A timeout of ten seconds or more may end up to 36 ms late (`detail::wait_clock`).
   template <class... Rs, class Dest, class Rep, class Period, class... Ts>
   request_awaiter<Rs...> request(const Dest& dest, std::chrono::duration<Rep, Period> timeout,
                                  Ts&&... xs) {

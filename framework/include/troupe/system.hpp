@@ -20,6 +20,7 @@
 #include "troupe/detail/co_actor_impl.hpp"
 #include "troupe/detail/live_actors.hpp"
 #include "troupe/detail/message_pattern.hpp"
+#include "troupe/detail/wait_clock.hpp"
 #include "troupe/error.hpp"
 #include "troupe/extension.hpp"
 #include "troupe/registry.hpp"
@@ -196,6 +197,9 @@ public:
   /// @private The actor that turns timer events into deadline messages.
   const caf::strong_actor_ptr& timer_relay() const noexcept { return timer_relay_; }
 
+  /// @private Where coroutine actors' deadlines start from.
+  const detail::wait_clock& deadline_clock() const noexcept { return deadline_clock_; }
+
   /// @private A handle that forwards to the remote `name@endpoint` (see
   /// `remote_resolver::route`). Error: `unknown_name` for a local name or without a resolver.
   caf::expected<caf::actor> route(std::string_view address) const;
@@ -231,6 +235,7 @@ private:
   detail::live_actors live_;
   caf::actor_system engine_;
   caf::strong_actor_ptr timer_relay_;
+  detail::wait_clock deadline_clock_{engine_.clock()};
   /// The number of `shutdown` calls under way.
   std::atomic<int> shutting_down_{0};
 

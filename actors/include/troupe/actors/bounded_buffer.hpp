@@ -98,7 +98,8 @@ public:
   const caf::actor& handle() const noexcept { return handle_; }
 
   /// Awaits room and puts `item` (`co_await buf.put(self, x)` is `expected<void>`), giving up
-  /// with `timeout` after `wait` (the item is then not in the buffer). Error: `closed`.
+  /// with `timeout` after `wait` (the item is then not in the buffer; a wait of ten seconds
+  /// or more may end up to 36 ms late). Error: `closed`.
   template <class T> auto put(co_actor& self, T&& item, caf::timespan wait) const {
     if constexpr (std::is_same_v<std::decay_t<T>, caf::message>) // one element: a message
       return self.request<>(handle_, wait + wait_grace, put_within_atom::value, wait,

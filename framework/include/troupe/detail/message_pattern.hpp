@@ -66,6 +66,14 @@ bool holds(const caf::type_erased_tuple& xs) noexcept {
   return (same(caf::make_rtti_pair<Ts>()) && ...);
 }
 
+/// Element `i` of `xs` as a `T`: moved out, or copied when the message's data is shared (an
+/// actor that keeps what it sent, as a bounded buffer keeps an item until `task_done`). Taking
+/// a mutable element of a shared message would first copy all of it into a new allocation.
+template <class T>
+T take_element(caf::type_erased_tuple& xs, size_t i) {
+  return xs.move_if_unshared<T>(i);
+}
+
 /// How one alternative of a receive matches: `T`, `std::tuple<As...>` or `caf::message` (any).
 template <class T>
 struct element_pattern {
@@ -74,7 +82,7 @@ struct element_pattern {
   static uint64_t key() noexcept { return signature_key_of<T>(); }
   static bool match(const caf::type_erased_tuple& xs) noexcept { return holds<T>(xs); }
   static T take(caf::type_erased_tuple& xs) {
-    return std::move(*static_cast<T*>(xs.get_mutable(0)));
+    return take_element<T>(xs, 0);
   }
 };
 
@@ -89,7 +97,7 @@ struct element_pattern<std::tuple<As...>> {
   }
   template <size_t... Is>
   static value_type take_impl(caf::type_erased_tuple& xs, std::index_sequence<Is...>) {
-    return value_type{std::move(*static_cast<As*>(xs.get_mutable(Is)))...};
+    return value_type{take_element<As>(xs, Is)...};
   }
 };
 
@@ -156,7 +164,7 @@ struct reply_pattern {
   /// Stores the reply, the error reply, or `sec::unexpected_response`, into `out`.
   static void take(std::optional<result_type>& out, caf::type_erased_tuple& xs) {
     if (holds<caf::error>(xs)) {
-      out.emplace(std::move(*static_cast<caf::error*>(xs.get_mutable(0))));
+      out.emplace(take_element<caf::error>(xs, 0));
     } else if constexpr (sizeof...(Rs) == 0) {
       if (xs.empty())
         out.emplace();
