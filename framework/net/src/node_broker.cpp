@@ -1,6 +1,7 @@
 #include "node_broker.hpp"
 
 #include <iostream>
+#include <utility>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -317,8 +318,11 @@ void node_broker::send_after_this_turn(caf::message msg) {
 }
 
 void node_broker::await_registration() {
-  if (turn_pending_)
+  if (turn_pending_) {
+    // The marker on its way may have been posted in an earlier turn than this socket's.
+    added_after_marker_ = true;
     return;
+  }
   turn_pending_ = true;
   send_after_this_turn(caf::make_message(turn_atom::value));
 }
@@ -465,6 +469,11 @@ caf::behavior node_broker::make_behavior() {
       await_registration();
     },
     [this](turn_atom) {
+      if (std::exchange(added_after_marker_, false)) {
+        // A socket added after the marker was posted: wait for a marker posted after it.
+        send_after_this_turn(caf::make_message(turn_atom::value));
+        return;
+      }
       turn_pending_ = false;
       if (finish_after_turn_)
         finish_stop();

@@ -65,6 +65,8 @@ private:
   /// into nothing, and then never releases the socket's handler (a leak LSan reports). So a
   /// listening socket added in this turn must not be closed before the loop has turned.
   bool turn_pending_ = false;
+  /// A socket was added while a marker was already on its way (from an earlier turn).
+  bool added_after_marker_ = false;
   bool finish_after_turn_ = false;
 
   std::shared_ptr<node_state> state_;
