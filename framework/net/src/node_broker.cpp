@@ -298,6 +298,10 @@ void node_broker::schedule_tick() {
 void node_broker::begin_stop() {
   stopped_ = true;
   for (auto& [hdl, conn] : connections_) {
+    // What senders queued goes before the Goodbye: while the broker was writing they did not
+    // wake it (CAF's write report would have drained their items), so it may be waiting still.
+    if (conn->link && target_of(conn->link.get()) == conn.get())
+      drain(*conn);
     conn->proto.send_goodbye("node shutting down");
     write_out(*conn, true);
   }
