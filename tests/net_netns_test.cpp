@@ -4,6 +4,7 @@
 // heartbeat bound. Skipped, with a message, where namespaces cannot be created (no root, no
 // `ip`, a container without CAP_NET_ADMIN).
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -28,13 +29,31 @@ bool run(const std::string& command) {
   return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
 }
 
+/// A 10.213.N. prefix no interface uses yet: one left by a killed test run would otherwise
+/// take this test's packets.
+std::string free_subnet() {
+  std::string used;
+  if (FILE* out = ::popen("ip -4 -o addr show 2>/dev/null", "r")) {
+    char buf[4096];
+    while (auto got = std::fread(buf, 1, sizeof(buf), out))
+      used.append(buf, got);
+    ::pclose(out);
+  }
+  for (int k = 0; k < 250; ++k) {
+    auto subnet = "10.213." + std::to_string((::getpid() + k) % 250) + ".";
+    if (used.find(" " + subnet) == std::string::npos)
+      return subnet;
+  }
+  return "10.213." + std::to_string(::getpid() % 250) + ".";
+}
+
 /// A network namespace with one end of a veth pair (10.213.N.2), the other end in the root
 /// namespace (10.213.N.1). Everything is removed again when it goes away.
 class namespace_host {
 public:
   namespace_host() {
     auto id = std::to_string(::getpid() % 100000);
-    auto subnet = "10.213." + std::to_string(::getpid() % 250) + ".";
+    auto subnet = free_subnet();
     name = "troupe" + id;
     outer_ = "tro" + id;
     inner_ = "tri" + id;
