@@ -128,3 +128,12 @@ TEST_CASE("shutdown: a node that stops right after listening frees its listeners
     CHECK_FALSE(broker.lock());
   }
 }
+
+TEST_CASE("shutdown: a stopped node refuses to listen with node_down") {
+  net_system local;
+  local.node().stop();
+  auto endpoint = local.node().listen("127.0.0.1:0");
+  REQUIRE(!endpoint);
+  CHECK(endpoint.error() == troupe::net::make_error(troupe::net::error_code::node_down));
+  CHECK(local.node().endpoints().empty());
+}

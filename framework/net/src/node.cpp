@@ -85,6 +85,8 @@ node::~node() {
 }
 
 caf::expected<std::string> node::listen(std::string_view endpoint) {
+  if (stopped_)
+    return make_error(error_code::node_down, "this node is stopped");
   auto where = detail::parse_endpoint(endpoint);
   if (!where)
     return std::move(where.error());

@@ -45,7 +45,7 @@ public:
   /// Listens on `endpoint` ("127.0.0.1:0", "0.0.0.0:4000", "unix:/run/app.sock") and returns
   /// the endpoint actually bound (port 0 becomes the port the OS chose). A Unix socket file is
   /// created owner-only (0600). Errors: `invalid_endpoint`, `connect_failed` (bind/listen
-  /// failed, with the reason).
+  /// failed, with the reason), `node_down` (the node is stopped).
   caf::expected<std::string> listen(std::string_view endpoint);
 
   /// The endpoints this node listens on, in the order they were opened.
