@@ -25,6 +25,7 @@ set(troupe_net_test_sources
   net_delivery_test.cpp
   net_batch_reader_test.cpp
   net_direct_send_test.cpp
+  net_io_loop_test.cpp
   net_netns_test.cpp)
 
 # The node that the multi-process suites start as a child process.

@@ -12,6 +12,7 @@
 
 #include "engine_thread.hpp"
 #include "node_state.hpp"
+#include "shared_io_loop.hpp"
 #include "troupe/config.hpp"
 #include "troupe/error.hpp"
 #include "troupe/net/net.hpp"
@@ -44,6 +45,8 @@ void add_options(troupe::config& cfg) {
     .add<caf::timespan>("send-timeout", "how long a sender outside actors waits for room (10 s)")
     .add<caf::timespan>("reconnect-delay", "first delay before reconnecting (250 ms)")
     .add<caf::timespan>("reconnect-cap", "longest delay between reconnect attempts (5 s)")
+    .add<bool>("inline-delivery",
+               "run an idle actor a network message wakes on the thread that read it (true)")
     .add<size_t>("inbox-high-watermark",
                  "messages from one peer waiting in local mailboxes above which it is not read")
     .add<size_t>("inbox-low-watermark", "... and below which it is read again");
@@ -114,7 +117,7 @@ detail::node_settings read_settings(const caf::actor_system_config& cfg) {
 } // namespace
 
 void enable(troupe::config& cfg, type_registry types) {
-  cfg.load<caf::io::middleman>();
+  cfg.load<caf::io::middleman, detail::shared_io_loop>();
   cfg.add_thread_hook<detail::engine_thread_marker>();
   add_options(cfg);
   cfg.add_error_category(net_error_category, render_net_error);
