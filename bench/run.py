@@ -689,8 +689,8 @@ def io_layer_md(cases):
                    "every figure: troupe's network layer stays on CAF's I/O layer (brokers).")
     if shares:
         verdict += (" What the broker costs over the dedicated thread in a round trip is "
-                    + "; ".join(shares) + ": the rest of troupe's round trip is its own (hops "
-                    "between the I/O thread and workers, encoding, routing).")
+                    + "; ".join(shares) + ": the rest of troupe's round trip is its own (encoding, "
+                    "routing, the actor's turn).")
     return ["", "### Which I/O layer: CAF's brokers or a dedicated thread", "",
             "The floor's cases with the server written as a CAF broker on the middleman's I/O "
             "thread (broker-tcp, broker-unix; the client is the floor's) against the floor's "

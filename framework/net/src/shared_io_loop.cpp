@@ -15,7 +15,12 @@ namespace troupe::net::detail {
 
 namespace {
 
+/// Set on the threads that take turns at a loop (tests ask where actors ran).
 thread_local bool io_loop_thread = false;
+
+/// The loop this thread leads a turn of right now, if any: only the leader, inside a turn,
+/// keeps an actor, and only it touches `woken_`.
+thread_local const shared_io_loop* leading = nullptr;
 
 } // namespace
 
@@ -32,10 +37,8 @@ shared_io_loop::shared_io_loop(caf::actor_system* sys)
 }
 
 void shared_io_loop::exec_later(caf::resumable* ptr) {
-  // Only the leader, inside a turn, keeps an actor for itself: `thread_id()` names no thread
-  // outside a turn, and the baton guards `woken_`.
-  if (enabled_ && woken_ == nullptr && ptr->subtype() == caf::resumable::scheduled_actor
-      && std::this_thread::get_id() == thread_id() && running_woken_.load() == 0) {
+  if (leading == this && woken_ == nullptr && ptr->subtype() == caf::resumable::scheduled_actor
+      && running_woken_.load() == 0) {
     woken_ = ptr;
     return;
   }
@@ -43,12 +46,14 @@ void shared_io_loop::exec_later(caf::resumable* ptr) {
 }
 
 void shared_io_loop::run() {
+  io_loop_thread = true;
   if (!enabled_) {
     default_multiplexer::run();
     return;
   }
   std::thread standby{[this] {
     pthread_setname_np(pthread_self(), "troupe.io");
+    io_loop_thread = true;
     system().thread_started();
     serve();
     system().thread_terminates();
@@ -58,7 +63,6 @@ void shared_io_loop::run() {
 }
 
 void shared_io_loop::serve() {
-  io_loop_thread = true;
   for (;;) {
     std::unique_lock<std::mutex> baton{baton_, std::try_to_lock};
     if (baton.owns_lock()) {
@@ -79,7 +83,9 @@ bool shared_io_loop::lead(std::unique_lock<std::mutex>& baton) {
     return false;
   }
   thread_id(std::this_thread::get_id());
+  leading = this;
   poll_once(true);
+  leading = nullptr;
   auto* job = std::exchange(woken_, nullptr);
   // Counted before the baton goes, so that the next leader keeps no actor of its own.
   if (job != nullptr)
