@@ -67,8 +67,8 @@ caf::behavior slow(caf::event_based_actor*, std::shared_ptr<slow_report> report,
   }};
 }
 
-void no_inline_delivery(troupe::config& cfg) {
-  troupe::net::set_option(cfg, "inline-delivery", false);
+void deliver_on_workers(troupe::config& cfg) {
+  troupe::net::set_option(cfg, "deliver-on-workers", true);
 }
 
 /// How many of `n` requests to `where@endpoint` ran on one of the I/O loop's threads.
@@ -98,8 +98,8 @@ TEST_CASE("io loop: an idle actor that a network message wakes runs on the threa
   caf::anon_send_exit(where_actor, caf::exit_reason::kill);
 }
 
-TEST_CASE("io loop: with inline-delivery=false every actor runs on CAF's workers") {
-  net_system server{no_inline_delivery};
+TEST_CASE("io loop: with deliver-on-workers every actor runs on CAF's workers") {
+  net_system server{deliver_on_workers};
   auto endpoint = server.node().listen("127.0.0.1:0");
   REQUIRE(endpoint);
   auto where_actor = server.sys.engine().spawn(where);

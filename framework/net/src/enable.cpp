@@ -45,8 +45,9 @@ void add_options(troupe::config& cfg) {
     .add<caf::timespan>("send-timeout", "how long a sender outside actors waits for room (10 s)")
     .add<caf::timespan>("reconnect-delay", "first delay before reconnecting (250 ms)")
     .add<caf::timespan>("reconnect-cap", "longest delay between reconnect attempts (5 s)")
-    .add<bool>("inline-delivery",
-               "run an idle actor a network message wakes on the thread that read it (true)")
+    .add<bool>("deliver-on-workers",
+               "run every actor a network message wakes on CAF's workers, never on the thread "
+               "that read the message (CAF's own loop with one I/O thread)")
     .add<size_t>("inbox-high-watermark",
                  "messages from one peer waiting in local mailboxes above which it is not read")
     .add<size_t>("inbox-low-watermark", "... and below which it is read again");

@@ -30,7 +30,7 @@ bool on_io_loop_thread() noexcept {
 
 shared_io_loop::shared_io_loop(caf::actor_system* sys)
   : default_multiplexer(sys),
-    enabled_(caf::get_or(sys->config(), "troupe.net.inline-delivery", true)),
+    enabled_(!caf::get_or(sys->config(), "troupe.net.deliver-on-workers", false)),
     max_throughput_(caf::get_or(sys->config(), "scheduler.max-throughput", size_t{30})) {
   if (max_throughput_ == 0)
     max_throughput_ = 1;

@@ -35,7 +35,7 @@ bool on_io_loop_thread() noexcept;
 /// it while it leads (so brokers posted from it stay in the loop) and names no thread while
 /// nobody leads, so that an actor running outside the baton posts to the loop's pipe.
 ///
-/// `troupe.net.inline-delivery=false` turns this off: CAF's loop runs as it would alone.
+/// The flag `troupe.net.deliver-on-workers` turns this off: CAF's loop runs as it would alone.
 class shared_io_loop final : public caf::io::network::default_multiplexer {
 public:
   /// How often the standing-by thread checks whether the loop is unattended.
