@@ -214,11 +214,20 @@ bool co_actor::send_awaiter::await_ready() {
     return true;
   }
   auto* resolver = self_.system_->resolver();
-  if (resolver == nullptr || resolver->admit(*dest_, self_.ctrl())) {
+  if (resolver == nullptr) {
     deliver();
     return true;
   }
-  return room_.await_ready(); // a notice already waiting in the stash: send at once
+  switch (resolver->send_paced(*dest_, self_.ctrl(), msg_)) {
+    case remote_resolver::paced::sent:
+      done_ = true;
+      return true;
+    case remote_resolver::paced::not_mine:
+      deliver();
+      return true;
+    default:
+      return room_.await_ready(); // a notice already waiting in the stash: send at once
+  }
 }
 
 caf::error co_actor::send_awaiter::await_resume() {

@@ -60,6 +60,20 @@ public:
     (void) waiter;
     return true;
   }
+
+  /// What `send_paced` did with a message.
+  enum class paced { not_mine, sent, no_room };
+
+  /// `admit` and the send in one step, without a mailbox element (a coroutine's paced send):
+  /// `sent` when `dest` is a handle this resolver made and had room (a failure reaches
+  /// `sender` as an error message, as after `enqueue`); `no_room` when it had none (`sender`
+  /// receives a `room_notice` later, nothing was sent); `not_mine` for other handles (nothing
+  /// done: enqueue it as usual).
+  virtual paced send_paced(const caf::actor& dest, const caf::strong_actor_ptr& sender,
+                           const caf::message& content) {
+    (void) content;
+    return admit(dest, sender) ? paced::not_mine : paced::no_room;
+  }
 };
 
 /// A name and the endpoint of the node that holds it, split out of `name@endpoint`.

@@ -129,6 +129,19 @@ bool node::admit(const caf::actor& dest, const caf::strong_actor_ptr& waiter) {
   return static_cast<detail::remote_proxy*>(actor)->link().admit_or_notify(waiter);
 }
 
+remote_resolver::paced node::send_paced(const caf::actor& dest,
+                                        const caf::strong_actor_ptr& sender,
+                                        const caf::message& content) {
+  auto* actor = caf::actor_cast<caf::abstract_actor*>(dest);
+  if (actor == nullptr || typeid(*actor) != typeid(detail::remote_proxy))
+    return paced::not_mine;
+  auto* proxy = static_cast<detail::remote_proxy*>(actor);
+  if (!proxy->link().admit_or_notify(sender))
+    return paced::no_room;
+  proxy->send(sender, caf::make_message_id(), content, nullptr);
+  return paced::sent;
+}
+
 caf::actor node::lookup_actor() {
   return lookup_;
 }

@@ -29,27 +29,28 @@ peer_link::~peer_link() = default;
 
 // -- sending --------------------------------------------------------------------------------
 
-void peer_link::bounce(caf::mailbox_element& what, const caf::error& err) {
-  if (!what.sender)
+void peer_link::bounce(const caf::strong_actor_ptr& sender, caf::message_id mid,
+                       const caf::error& err) {
+  if (!sender)
     return;
-  if (what.mid.is_request())
-    what.sender->enqueue(nullptr, what.mid.response_id(), caf::make_message(err), nullptr);
-  else if (!what.mid.is_response())
-    what.sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(err), nullptr);
+  if (mid.is_request())
+    sender->enqueue(nullptr, mid.response_id(), caf::make_message(err), nullptr);
+  else if (!mid.is_response())
+    sender->enqueue(nullptr, caf::make_message_id(), caf::make_message(err), nullptr);
 }
 
 void peer_link::send(uint64_t target_id, const std::string& target_name,
-                     caf::mailbox_element_ptr what) {
+                     const caf::strong_actor_ptr& sender, caf::message_id mid,
+                     const caf::type_erased_tuple& content) {
   // Encoded on the sender's thread into buffers it reuses: a stream of messages allocates
   // nothing here once they have grown.
   thread_local encoded_message payload;
   message_view msg;
   error_fields err_fields;
   error_view err_view;
-  auto& content = what->content();
-  if (what->mid.is_response()) {
+  if (mid.is_response()) {
     // A local actor answers a request that came from the peer: route it back by its id.
-    msg.reply_to = what->mid.request_id().integer_value() & caf::message_id::request_id_mask;
+    msg.reply_to = mid.request_id().integer_value() & caf::message_id::request_id_mask;
     if (content.match_elements<caf::error>()) {
       err_fields = to_error_fields(content.get_as<caf::error>(0));
       err_view = err_fields.view();
@@ -60,7 +61,7 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
   }
   if (msg.error == nullptr) {
     if (auto err = encode(types_, content, payload)) {
-      bounce(*what, err);
+      bounce(sender, mid, err);
       return;
     }
     msg.payload = payload.payloads();
@@ -69,30 +70,30 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
   if (failure_) {
     auto err = failure_;
     guard.unlock();
-    bounce(*what, err);
+    bounce(sender, mid, err);
     return;
   }
   if (outbox_.bytes() > cfg_.high_watermark) { // (below it, no error object per message)
     if (auto err = admit(guard)) {
       guard.unlock();
-      bounce(*what, err);
+      bounce(sender, mid, err);
       return;
     }
   }
   bool newly_exported = false;
-  if (what->sender && !msg.reply_to) {
-    msg.sender_id = what->sender->id();
+  if (sender && !msg.reply_to) {
+    msg.sender_id = sender->id();
     if (!exported_.contains(msg.sender_id)) { // (a stream's sender is exported once)
-      exported_.emplace(msg.sender_id, caf::actor_cast<caf::weak_actor_ptr>(what->sender));
+      exported_.emplace(msg.sender_id, caf::actor_cast<caf::weak_actor_ptr>(sender));
       newly_exported = true;
     }
   }
-  bool plain = !what->mid.is_response();
-  if (what->mid.is_request() && what->sender) {
+  bool plain = !mid.is_response();
+  if (mid.is_request() && sender) {
     msg.request_id = next_request_id_++;
     pending_.emplace(
       msg.request_id,
-      pending_request{caf::actor_cast<caf::weak_actor_ptr>(what->sender), what->mid});
+      pending_request{caf::actor_cast<caf::weak_actor_ptr>(sender), mid});
     plain = false;
   }
   bool wake = false;
@@ -100,7 +101,7 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
   if (!try_direct(msg, wake, failed)) {
     // A plain message's sender learns if it never leaves (requests fail by their id).
     static const caf::strong_actor_ptr nobody;
-    failed = outbox_.add_message(msg, plain ? what->sender : nobody);
+    failed = outbox_.add_message(msg, plain ? sender : nobody);
     if (failed && msg.request_id != 0)
       pending_.erase(msg.request_id);
     if (!failed)
@@ -111,11 +112,11 @@ void peer_link::send(uint64_t target_id, const std::string& target_name,
   if (wake)
     wake_broker();
   if (failed)
-    bounce(*what, failed);
+    bounce(sender, mid, failed);
   if (newly_exported) {
     // Outside the lock: attaching to an actor that already exited runs the functor at once.
-    auto id = what->sender->id();
-    what->sender->get()->attach_functor([self = peer_link_ptr{this}, id] { self->unexport(id); });
+    auto id = sender->id();
+    sender->get()->attach_functor([self = peer_link_ptr{this}, id] { self->unexport(id); });
   }
 }
 

@@ -71,7 +71,9 @@ public:
   /// `target_id`/`target_name` name the actor on the peer. Failures reach the sender (an
   /// error reply to a request, an error message otherwise). Above the high watermark a thread
   /// outside CAF waits for room (see `admit`).
-  void send(uint64_t target_id, const std::string& target_name, caf::mailbox_element_ptr what);
+  void send(uint64_t target_id, const std::string& target_name,
+            const caf::strong_actor_ptr& sender, caf::message_id mid,
+            const caf::type_erased_tuple& content);
 
   /// True if one more message fits below the high watermark (or the link failed: the send
   /// then fails with why); otherwise `waiter` gets a `troupe::room_notice` once the broker took
@@ -179,7 +181,8 @@ private:
   /// Sends a `room_notice` to every actor in `waiters`.
   static void notify_room(std::vector<caf::weak_actor_ptr>& waiters);
   /// Tells the sender of `what` that it failed with `err`.
-  static void bounce(caf::mailbox_element& what, const caf::error& err);
+  static void bounce(const caf::strong_actor_ptr& sender, caf::message_id mid,
+                     const caf::error& err);
   /// Applies the send window to one more message (the lock is held): waits for room on
   /// threads outside CAF, refuses with `overloaded` on CAF threads beyond the hard limit.
   caf::error admit(std::unique_lock<std::mutex>& guard);

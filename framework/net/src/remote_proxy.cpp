@@ -14,16 +14,21 @@ remote_proxy::remote_proxy(caf::actor_config& cfg, peer_link_ptr link, uint64_t 
 remote_proxy::~remote_proxy() = default;
 
 void remote_proxy::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
+  send(what->sender, what->mid, what->content(), host);
+}
+
+void remote_proxy::send(const caf::strong_actor_ptr& sender, caf::message_id mid,
+                        const caf::type_erased_tuple& content, caf::execution_unit* host) {
   if (getf(is_terminated_flag)) {
     // The remote actor is gone (its Down came) or its node is: tell the sender why.
     auto reason = fail_state();
     if (!reason)
       reason = make_error(error_code::unknown_target, "the remote actor has exited");
-    if (what->mid.is_request() && what->sender)
-      what->sender->enqueue(nullptr, what->mid.response_id(), caf::make_message(reason), host);
+    if (mid.is_request() && sender)
+      sender->enqueue(nullptr, mid.response_id(), caf::make_message(reason), host);
     return;
   }
-  link_->send(remote_id_, target_name_, std::move(what));
+  link_->send(remote_id_, target_name_, sender, mid, content);
 }
 
 void remote_proxy::attach(caf::attachable_ptr ptr) {

@@ -29,6 +29,10 @@ public:
   /// Encodes the message on the caller's thread and queues it on the link.
   void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) override;
 
+  /// What `enqueue` does, from the parts of a message (a paced send has no mailbox element).
+  void send(const caf::strong_actor_ptr& sender, caf::message_id mid,
+            const caf::type_erased_tuple& content, caf::execution_unit* host);
+
   /// Attaches like any actor; the first attachment asks the peer to monitor the remote actor.
   void attach(caf::attachable_ptr ptr) override;
 
