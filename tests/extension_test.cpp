@@ -288,6 +288,11 @@ TEST_CASE("extension: send_paced delivers at once to a local actor and fails lik
   sys.spawn([](co_actor& self, caf::actor report) -> task {
     auto ok = co_await self.send_paced("sink", 1);
     auto by_handle = co_await self.send_paced(report, 2);
+    // Converted as `send` converts: a string literal arrives as a std::string, and an lvalue
+    // is copied, not moved from.
+    std::string kept{"kept"};
+    (void) co_await self.send_paced(report, "text", kept);
+    self.send(report, kept);
     auto unknown = co_await self.send_paced("nobody", 3);
     auto remote = co_await self.send_paced("x@host:1", 4);
     self.send(report, !ok && !by_handle ? 1 : 0,
@@ -296,5 +301,7 @@ TEST_CASE("extension: send_paced delivers at once to a local actor and fails lik
   }, p.handle());
   CHECK(next<int>(p) == 1);
   CHECK(next<int>(p) == 2);
+  CHECK(next<std::tuple<std::string, std::string>>(p) == std::tuple{"text", "kept"});
+  CHECK(next<std::string>(p) == "kept");
   CHECK(next<std::tuple<int, int, int>>(p) == std::tuple{1, 1, 1});
 }

@@ -176,3 +176,39 @@ TEST_CASE("remote: a node listens on TCP port 0 and on an owner-only Unix socket
   REQUIRE(!bad);
   CHECK(bad.error() == net_error(troupe::net::error_code::invalid_endpoint));
 }
+
+TEST_CASE("remote: a coroutine's paced send crosses with the values it was given") {
+  for (auto& listen : transports()) {
+    CAPTURE(listen);
+    auto peer = start_node(listen);
+    net_system local;
+    probe p{local.sys};
+    // 1,000 numbers in order to "order", then a string literal and an lvalue string to "echo",
+    // which sends plain messages back to their sender: they crossed as std::string values, the
+    // lvalue copied, not moved from.
+    local.sys.spawn(
+      [](troupe::co_actor& self, std::string endpoint, caf::actor report) -> troupe::task {
+        caf::error failed;
+        for (int32_t i = 0; i < 1000 && !failed; ++i)
+          failed = co_await self.send_paced("order@" + endpoint, i);
+        auto in_order = co_await self.request<int64_t>("order@" + endpoint, std::string{"check"});
+        std::string kept{"kept"};
+        if (!failed)
+          failed = co_await self.send_paced("echo@" + endpoint, "paced text");
+        auto first_got = co_await self.receive<std::string>(std::chrono::seconds{3});
+        auto first = first_got ? *first_got : std::string{"none"};
+        if (!failed)
+          failed = co_await self.send_paced("echo@" + endpoint, kept);
+        std::string second;
+        do { // (the echo may send a value back more than once)
+          auto got = co_await self.receive<std::string>(std::chrono::seconds{3});
+          second = got ? *got : std::string{"none"};
+        } while (second == first);
+        self.send(report, in_order ? *in_order : int64_t{-1}, first + "|" + second + "|" + kept,
+                  failed);
+      },
+      peer.endpoint, p.handle());
+    CHECK(next<std::tuple<int64_t, std::string, caf::error>>(p) ==
+          std::tuple{int64_t{1000}, std::string{"paced text|kept|kept"}, caf::error{}});
+  }
+}

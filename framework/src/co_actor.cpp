@@ -218,7 +218,7 @@ bool co_actor::send_awaiter::await_ready() {
     deliver();
     return true;
   }
-  switch (resolver->send_paced(*dest_, self_.ctrl(), msg_)) {
+  switch (resolver->send_paced(*dest_, self_.ctrl(), *content_)) {
     case remote_resolver::paced::sent:
       done_ = true;
       return true;
@@ -244,7 +244,7 @@ void co_actor::send_awaiter::deliver() {
   done_ = true;
   self_.enqueue(caf::actor_cast<caf::abstract_actor*>(*dest_),
                 caf::make_mailbox_element(self_.ctrl(), caf::make_message_id(), {},
-                                          std::move(msg_)));
+                                          to_message_(*this)));
 }
 
 // -- co_actor_impl ----------------------------------------------------------------------------

@@ -17,6 +17,8 @@
 #include <caf/message.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/sec.hpp>
+#include <caf/detail/type_erased_tuple_view.hpp>
+#include <caf/make_message.hpp>
 #include <caf/type_erased_tuple.hpp>
 
 #include "troupe/detail/message_pattern.hpp"
@@ -116,15 +118,17 @@ public:
   }
 
   class send_awaiter;
+  template <class... Ts>
+  class send_paced_awaiter;
 
   /// Like `send`, but waits while the destination cannot take more: a remote actor whose
   /// node's send window is full (the network layer's backpressure). The coroutine is suspended
   /// meanwhile and holds no thread; local destinations never wait. Yields the send's error,
   /// or `sec::request_timeout` when no room came within `troupe.request-timeout`.
   template <class... Ts>
-  send_awaiter send_paced(std::string_view address, Ts&&... xs);
+  auto send_paced(std::string_view address, Ts&&... xs);
   template <class... Ts>
-  send_awaiter send_paced(const caf::actor& dest, Ts&&... xs);
+  auto send_paced(const caf::actor& dest, Ts&&... xs);
 
   template <class... Rs>
   class request_awaiter;
@@ -290,36 +294,82 @@ private:
   std::optional<value_type> value_;
 };
 
-/// Awaiter of `send_paced(...)`; its result is the send's `caf::error`.
+/// Awaiter of `send_paced(...)`; its result is the send's `caf::error`. The values stay in
+/// the awaiter: a remote destination encodes them from there (no `caf::message` is built),
+/// a local one gets them as a message.
 class co_actor::send_awaiter {
 public:
-  send_awaiter(co_actor& self, caf::expected<caf::actor> dest, caf::message msg)
-    : self_(self), dest_(std::move(dest)), msg_(std::move(msg)),
-      room_(self, self.default_request_timeout()) {}
-
   bool await_ready();
   void await_suspend(std::coroutine_handle<> h) { room_.await_suspend(h); }
   caf::error await_resume();
+
+protected:
+  /// `content` views the values; `to_message` moves them into a message.
+  send_awaiter(co_actor& self, caf::expected<caf::actor> dest,
+               caf::message (*to_message)(send_awaiter&))
+    : self_(self), dest_(std::move(dest)), to_message_(to_message),
+      room_(self, self.default_request_timeout()) {}
+
+  send_awaiter(const send_awaiter&) = delete;
+  send_awaiter& operator=(const send_awaiter&) = delete;
+
+  /// Set by the derived awaiter once its values exist.
+  const caf::type_erased_tuple* content_ = nullptr;
 
 private:
   void deliver();
 
   co_actor& self_;
   caf::expected<caf::actor> dest_;
-  caf::message msg_;
+  caf::message (*to_message_)(send_awaiter&);
   receive_awaiter<true, room_notice> room_;
   caf::error result_;
   bool done_ = false;
 };
 
+namespace detail {
+
+/// The type `caf::make_message` stores for an argument of type `T` (a string literal becomes
+/// a `std::string`, an atom constant an atom value).
+template <class T>
+using stored_type = typename caf::unbox_message_element<
+  typename caf::detail::strip_and_convert<T>::type>::type;
+
+} // namespace detail
+
+/// `send_awaiter` holding the values of one `send_paced` call.
 template <class... Ts>
-co_actor::send_awaiter co_actor::send_paced(std::string_view address, Ts&&... xs) {
-  return send_awaiter{*this, destination(address), caf::make_message(std::forward<Ts>(xs)...)};
+class co_actor::send_paced_awaiter final : public send_awaiter {
+public:
+  template <class... Us>
+  send_paced_awaiter(co_actor& self, caf::expected<caf::actor> dest, Us&&... xs)
+    : send_awaiter(self, std::move(dest), &to_message), values_(std::forward<Us>(xs)...),
+      view_(std::apply([](Ts&... ys) { return caf::detail::type_erased_tuple_view<Ts...>{ys...}; },
+                       values_)) {
+    content_ = &view_;
+  }
+
+private:
+  static caf::message to_message(send_awaiter& base) {
+    auto& self = static_cast<send_paced_awaiter&>(base);
+    return std::apply([](Ts&... ys) { return caf::make_message(std::move(ys)...); },
+                      self.values_);
+  }
+
+  std::tuple<Ts...> values_;
+  caf::detail::type_erased_tuple_view<Ts...> view_;
+};
+
+template <class... Ts>
+auto co_actor::send_paced(std::string_view address, Ts&&... xs) {
+  return send_paced_awaiter<detail::stored_type<Ts>...>{*this, destination(address),
+                                                         std::forward<Ts>(xs)...};
 }
 
 template <class... Ts>
-co_actor::send_awaiter co_actor::send_paced(const caf::actor& dest, Ts&&... xs) {
-  return send_awaiter{*this, destination(dest), caf::make_message(std::forward<Ts>(xs)...)};
+auto co_actor::send_paced(const caf::actor& dest, Ts&&... xs) {
+  return send_paced_awaiter<detail::stored_type<Ts>...>{*this, destination(dest),
+                                                         std::forward<Ts>(xs)...};
 }
 
 /// Awaiter of `request<Rs...>(...)`; its result is `caf::expected<...>`.

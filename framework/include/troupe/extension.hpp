@@ -70,7 +70,7 @@ public:
   /// receives a `room_notice` later, nothing was sent); `not_mine` for other handles (nothing
   /// done: enqueue it as usual).
   virtual paced send_paced(const caf::actor& dest, const caf::strong_actor_ptr& sender,
-                           const caf::message& content) {
+                           const caf::type_erased_tuple& content) {
     (void) content;
     return admit(dest, sender) ? paced::not_mine : paced::no_room;
   }

@@ -131,7 +131,7 @@ bool node::admit(const caf::actor& dest, const caf::strong_actor_ptr& waiter) {
 
 remote_resolver::paced node::send_paced(const caf::actor& dest,
                                         const caf::strong_actor_ptr& sender,
-                                        const caf::message& content) {
+                                        const caf::type_erased_tuple& content) {
   auto* actor = caf::actor_cast<caf::abstract_actor*>(dest);
   if (actor == nullptr || typeid(*actor) != typeid(detail::remote_proxy))
     return paced::not_mine;

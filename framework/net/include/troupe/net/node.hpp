@@ -69,7 +69,7 @@ public:
   /// failed). True for any other handle. Used by `co_await self.send_paced(...)`.
   bool admit(const caf::actor& dest, const caf::strong_actor_ptr& waiter) override;
   paced send_paced(const caf::actor& dest, const caf::strong_actor_ptr& sender,
-                   const caf::message& content) override;
+                   const caf::type_erased_tuple& content) override;
 
   /// Says goodbye to every peer, closes every connection and socket, fails what is pending.
   void stop() noexcept override;
