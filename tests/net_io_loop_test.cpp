@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <string>
@@ -39,32 +40,51 @@ caf::behavior echo(caf::event_based_actor*) {
   return {[](int32_t x) { return x; }};
 }
 
-/// What the slow actor tells the test: how often it ran on a worker (and returned at once), and
-/// whether it started on an I/O thread (where it then runs until released).
+/// What a slow actor tells the test: how often it ran on a worker (and returned at once), and
+/// whether it started on an I/O thread (where it then holds that thread).
 struct slow_report {
   std::mutex mtx;
   std::condition_variable cv;
   int on_worker = 0;
   bool started_on_io = false;
-};
 
-/// Runs until `release` is ready (a long handler), but only when it runs on an I/O thread: on a
-/// worker it would take the only worker away from the actors the test needs.
-caf::behavior slow(caf::event_based_actor*, std::shared_ptr<slow_report> report,
-                   std::shared_future<void> release) {
-  return {[report, release](const std::string&) {
+  /// Records where the handler runs; true on an I/O thread.
+  bool record() {
     bool on_io = troupe::net::detail::on_io_loop_thread();
     {
-      std::lock_guard<std::mutex> guard{report->mtx};
+      std::lock_guard<std::mutex> guard{mtx};
       if (on_io)
-        report->started_on_io = true;
+        started_on_io = true;
       else
-        ++report->on_worker;
+        ++on_worker;
     }
-    report->cv.notify_all();
-    if (on_io)
-      release.wait();
+    cv.notify_all();
+    return on_io;
+  }
+};
+
+/// A long handler: runs `hold` when it runs on an I/O thread. On a worker it returns at once, or
+/// it would take the only worker away from the actors the test needs.
+caf::behavior slow(caf::event_based_actor*, std::shared_ptr<slow_report> report,
+                   std::function<void()> hold) {
+  return {[report, hold](const std::string&) {
+    if (report->record())
+      hold();
   }};
+}
+
+/// Sends to `address` until its slow actor starts on an I/O thread: a message can find the I/O
+/// thread still finishing an earlier turn and go to the worker instead.
+bool start_on_io_thread(troupe::system& client, const std::string& address, slow_report& report) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    client.send(address, std::string{"take your time"});
+    std::unique_lock<std::mutex> guard{report.mtx};
+    REQUIRE(report.cv.wait_for(guard, patience,
+                               [&] { return report.started_on_io || report.on_worker > attempt; }));
+    if (report.started_on_io)
+      return true;
+  }
+  return false;
 }
 
 void deliver_on_workers(troupe::config& cfg) {
@@ -115,7 +135,8 @@ TEST_CASE("io loop: a handler that runs long on the I/O thread does not stall th
   REQUIRE(endpoint);
   auto report = std::make_shared<slow_report>();
   std::promise<void> release;
-  auto slow_actor = server.sys.engine().spawn(slow, report, release.get_future().share());
+  auto slow_actor = server.sys.engine().spawn(
+    slow, report, std::function<void()>{[done = release.get_future().share()] { done.wait(); }});
   REQUIRE(!server.sys.register_name("slow", slow_actor));
   auto echo_actor = server.sys.engine().spawn(echo);
   REQUIRE(!server.sys.register_name("echo", echo_actor));
@@ -123,18 +144,8 @@ TEST_CASE("io loop: a handler that runs long on the I/O thread does not stall th
   // Released on every way out of the test (first of all), or shutdown would wait for it.
   auto release_on_exit = std::shared_ptr<void>{nullptr, [&](void*) { release.set_value(); }};
   REQUIRE(client.sys.request<int32_t>("echo@" + *endpoint, patience, int32_t{0}));
-  // A message can find the I/O thread still finishing the echo's turn and go to the worker:
-  // then the slow actor returns at once and the test sends again.
-  bool started = false;
-  for (int attempt = 0; attempt < 20 && !started; ++attempt) {
-    client.sys.send("slow@" + *endpoint, std::string{"take your time"});
-    std::unique_lock<std::mutex> guard{report->mtx};
-    REQUIRE(report->cv.wait_for(guard, patience, [&] {
-      return report->started_on_io || report->on_worker > attempt;
-    }));
-    started = report->started_on_io;
-  }
-  REQUIRE_MESSAGE(started, "the slow handler never ran on an I/O thread");
+  REQUIRE_MESSAGE(start_on_io_thread(client.sys, "slow@" + *endpoint, *report),
+                  "the slow handler never ran on an I/O thread");
   // It holds the thread that read its message; the other one serves the rest, after at most
   // one standby check (10 ms) plus what a loaded machine adds.
   auto worst = std::chrono::steady_clock::duration::zero();
@@ -159,37 +170,18 @@ TEST_CASE("io loop: a node shuts down cleanly while an actor runs on its I/O thr
   REQUIRE(endpoint);
   auto report = std::make_shared<slow_report>();
   // Computes for 200 ms when it runs on an I/O thread (a long handler, not a wait).
-  auto busy = server->sys.engine().spawn([report](caf::event_based_actor*) -> caf::behavior {
-    return {[report](const std::string&) {
-      bool on_io = troupe::net::detail::on_io_loop_thread();
-      {
-        std::lock_guard<std::mutex> guard{report->mtx};
-        if (on_io)
-          report->started_on_io = true;
-        else
-          ++report->on_worker;
-      }
-      report->cv.notify_all();
-      auto until = std::chrono::steady_clock::now() + 200ms;
-      while (on_io && std::chrono::steady_clock::now() < until) {
-      }
-    }};
-  });
+  auto busy = server->sys.engine().spawn(slow, report, std::function<void()>{[] {
+                                           auto until = std::chrono::steady_clock::now() + 200ms;
+                                           while (std::chrono::steady_clock::now() < until) {
+                                           }
+                                         }});
   REQUIRE(!server->sys.register_name("busy", busy));
   busy = nullptr;
   net_system client;
   // Connected first (a request to a name nobody has fails, over the connection it made).
   REQUIRE(client.sys.request<int32_t>("nobody@" + *endpoint, patience, int32_t{0}).error());
-  bool started = false;
-  for (int attempt = 0; attempt < 20 && !started; ++attempt) {
-    client.sys.send("busy@" + *endpoint, std::string{"work"});
-    std::unique_lock<std::mutex> guard{report->mtx};
-    REQUIRE(report->cv.wait_for(guard, patience, [&] {
-      return report->started_on_io || report->on_worker > attempt;
-    }));
-    started = report->started_on_io;
-  }
-  REQUIRE_MESSAGE(started, "the handler never ran on an I/O thread");
+  REQUIRE_MESSAGE(start_on_io_thread(client.sys, "busy@" + *endpoint, *report),
+                  "the handler never ran on an I/O thread");
   // Stop the node while the handler still computes: the loop ends, both threads leave it, and
   // nothing is left behind (the sanitizer build checks for leaks).
   auto start = std::chrono::steady_clock::now();

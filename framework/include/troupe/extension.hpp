@@ -28,7 +28,7 @@ public:
 /// Tags the request that `remote_resolver::lookup_actor()` answers.
 using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 
-/// Told to an actor that `remote_resolver::admit` turned away, once its destination has room.
+/// Told to an actor whose `remote_resolver::send_paced` found no room, once there is room.
 struct room_notice {};
 
 template <class Inspector>
@@ -52,27 +52,20 @@ public:
   /// that incarnation), or with an error such as `unknown_name`.
   virtual caf::actor lookup_actor() = 0;
 
-  /// Whether `dest` (a handle this resolver made) takes another message now without going
-  /// beyond its send window. If not, `waiter` receives one `room_notice` once there is room
-  /// (or once the node is lost, so that its next send fails with why). Other handles: true.
-  virtual bool admit(const caf::actor& dest, const caf::strong_actor_ptr& waiter) {
-    (void) dest;
-    (void) waiter;
-    return true;
-  }
-
   /// What `send_paced` did with a message.
   enum class paced { not_mine, sent, no_room };
 
-  /// `admit` and the send in one step, without a mailbox element (a coroutine's paced send):
-  /// `sent` when `dest` is a handle this resolver made and had room (a failure reaches
-  /// `sender` as an error message, as after `enqueue`); `no_room` when it had none (`sender`
-  /// receives a `room_notice` later, nothing was sent); `not_mine` for other handles (nothing
-  /// done: enqueue it as usual).
+  /// A coroutine's paced send, without a mailbox element: `sent` when `dest` is a handle this
+  /// resolver made and its send window had room (a failure reaches `sender` as an error
+  /// message, as after `enqueue`); `no_room` when it had none (nothing was sent; `sender`
+  /// receives one `room_notice` once there is room, or once the node is lost, so that its next
+  /// send fails with why); `not_mine` for other handles (nothing done: enqueue it as usual).
   virtual paced send_paced(const caf::actor& dest, const caf::strong_actor_ptr& sender,
                            const caf::type_erased_tuple& content) {
+    (void) dest;
+    (void) sender;
     (void) content;
-    return admit(dest, sender) ? paced::not_mine : paced::no_room;
+    return paced::not_mine;
   }
 };
 

@@ -10,9 +10,9 @@ namespace troupe::net::detail {
 /// elements are allocated on the I/O thread and freed on a worker: with malloc, each of them
 /// crossed threads (the broker found its cache empty, the worker's overflowed to the
 /// allocator's locked bins), about a tenth of the receiving side's time in a profile.
-/// `take` is for the broker (whichever thread leads its loop); `give` for any thread. The pool owns as many blocks
-/// as deliveries wait at once (the inbox watermarks bound them), and keeps at most `max_kept`
-/// once they are consumed: a burst does not pin its memory.
+/// `take` is for the broker (whichever thread leads its loop); `give` for any thread. The pool
+/// owns as many blocks as deliveries wait at once (the inbox watermarks bound them), and keeps
+/// at most `max_kept` once they are consumed: a burst does not pin its memory.
 class delivery_pool {
 public:
   /// The size of every block: large enough for the element of every built-in type.

@@ -120,18 +120,11 @@ caf::expected<caf::actor> node::route(std::string_view name, std::string_view en
   return (*link)->route_to(std::string{name});
 }
 
-bool node::admit(const caf::actor& dest, const caf::strong_actor_ptr& waiter) {
-  // Asked at every paced send: remote_proxy is final, so comparing the type is enough (and
-  // cheaper than a dynamic_cast).
-  auto* actor = caf::actor_cast<caf::abstract_actor*>(dest);
-  if (actor == nullptr || typeid(*actor) != typeid(detail::remote_proxy))
-    return true;
-  return static_cast<detail::remote_proxy*>(actor)->link().admit_or_notify(waiter);
-}
-
 remote_resolver::paced node::send_paced(const caf::actor& dest,
                                         const caf::strong_actor_ptr& sender,
                                         const caf::type_erased_tuple& content) {
+  // Asked at every paced send: remote_proxy is final, so comparing the type is enough (and
+  // cheaper than a dynamic_cast).
   auto* actor = caf::actor_cast<caf::abstract_actor*>(dest);
   if (actor == nullptr || typeid(*actor) != typeid(detail::remote_proxy))
     return paced::not_mine;

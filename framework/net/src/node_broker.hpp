@@ -14,11 +14,11 @@ namespace troupe::net::detail {
 class connection;
 
 /// The node's broker: owns every listening socket and connection of the node and runs on
-/// CAF's I/O loop (the middleman's multiplexer, which two threads lead in turn: see
-/// shared_io_loop.hpp; one at a time, so the broker's state needs no lock). It parses what arrives with each
-/// connection's `protocol` and delivers it to local actors, hands the frames that the links'
-/// senders encoded to the socket while the connection's send window has room, and runs the
-/// timers (heartbeats, silence and handshake bounds).
+/// CAF's I/O loop (the middleman's multiplexer, which two threads lead in turn, one at a time:
+/// see shared_io_loop.hpp; so the broker's state needs no lock). It parses what arrives with
+/// each connection's `protocol` and delivers it to local actors, hands the frames that the
+/// links' senders encoded to the socket while the connection's send window has room, and runs
+/// the timers (heartbeats, silence and handshake bounds).
 class node_broker : public caf::io::broker {
 public:
   node_broker(caf::actor_config& cfg, std::shared_ptr<node_state> state);

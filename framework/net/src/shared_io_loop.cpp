@@ -29,16 +29,16 @@ bool on_io_loop_thread() noexcept {
 }
 
 shared_io_loop::shared_io_loop(caf::actor_system* sys)
-  : default_multiplexer(sys),
-    enabled_(!caf::get_or(sys->config(), "troupe.net.deliver-on-workers", false)),
-    max_throughput_(caf::get_or(sys->config(), "scheduler.max-throughput", size_t{30})) {
+    : default_multiplexer(sys),
+      enabled_(!caf::get_or(sys->config(), "troupe.net.deliver-on-workers", false)),
+      max_throughput_(caf::get_or(sys->config(), "scheduler.max-throughput", size_t{30})) {
   if (max_throughput_ == 0)
     max_throughput_ = 1;
 }
 
 void shared_io_loop::exec_later(caf::resumable* ptr) {
-  if (leading == this && woken_ == nullptr && ptr->subtype() == caf::resumable::scheduled_actor
-      && running_woken_.load() == 0) {
+  if (leading == this && woken_ == nullptr && ptr->subtype() == caf::resumable::scheduled_actor &&
+      running_woken_.load() == 0) {
     woken_ = ptr;
     return;
   }
@@ -101,13 +101,13 @@ bool shared_io_loop::lead(std::unique_lock<std::mutex>& baton) {
 void shared_io_loop::run_woken(caf::resumable* job) {
   // The actor's own sends find no leader on this thread and go to the scheduler or the pipe.
   switch (job->resume(this, max_throughput_)) {
-    case caf::resumable::resume_later:
-      system().scheduler().enqueue(job); // keeps the reference
-      break;
-    case caf::resumable::shutdown_execution_unit:
-      break;
-    default:
-      intrusive_ptr_release(job);
+  case caf::resumable::resume_later:
+    system().scheduler().enqueue(job); // keeps the reference
+    break;
+  case caf::resumable::shutdown_execution_unit:
+    break;
+  default:
+    intrusive_ptr_release(job);
   }
   running_woken_.fetch_sub(1);
 }

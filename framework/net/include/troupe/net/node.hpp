@@ -64,10 +64,9 @@ public:
   /// holding `name` there now (monitoring it observes that actor), or an error.
   caf::actor lookup_actor() override;
 
-  /// Whether the proxy `dest` may take another message within its peer's send window; if not,
-  /// `waiter` gets a `troupe::room_notice` once the broker has taken the backlog (or the link
-  /// failed). True for any other handle. Used by `co_await self.send_paced(...)`.
-  bool admit(const caf::actor& dest, const caf::strong_actor_ptr& waiter) override;
+  /// Sends to the proxy `dest` if its peer's send window has room; if not, `sender` gets a
+  /// `troupe::room_notice` once the broker has taken the backlog (or the link failed).
+  /// `not_mine` for any other handle. Used by `co_await self.send_paced(...)`.
   paced send_paced(const caf::actor& dest, const caf::strong_actor_ptr& sender,
                    const caf::type_erased_tuple& content) override;
 
