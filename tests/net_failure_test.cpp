@@ -9,6 +9,7 @@
 
 #include "net/node_fixture.hpp"
 #include "test_helpers.hpp"
+#include "troupe/co_actor.hpp"
 #include "troupe/net/error.hpp"
 
 using namespace std::chrono_literals;
@@ -56,6 +57,12 @@ void lose_peer(int sig) {
 
   // Known down: sends fail at the sender, monitors answer at once, proxies stay dead.
   CHECK(local.sys.send("echo@" + peer.endpoint, int32_t{1}) == node_down());
+  local.sys.spawn(
+    [](troupe::co_actor& self, std::string address, caf::actor report) -> troupe::task {
+      self.send(report, co_await self.send_paced(address, int32_t{1}));
+    },
+    "echo@" + peer.endpoint, p.handle());
+  CHECK(next<caf::error>(p) == node_down()); // a coroutine's paced send fails the same way
   auto again = local.sys.request<int32_t>("echo@" + peer.endpoint, patience, int32_t{1});
   REQUIRE(!again);
   CHECK(again.error() == node_down());
